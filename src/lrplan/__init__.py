@@ -1,0 +1,61 @@
+"""lrplan: learning-rate and hyperparameter schedules for PyTorch.
+
+Two layers:
+
+* **Schedules** (:class:`Schedule` and its shapes and combinators) are pure,
+  immutable values: ``s(t)``, ``s.values(ts)``, configs, composition. No optimizer.
+* **Schedulers** (:class:`LRScheduler` subclasses) follow torch's protocol and
+  write schedule values into an optimizer's param groups: :class:`ScheduledLR`
+  for any schedule and key, plus torch-named drop-ins and classic warmups.
+
+Example:
+    >>> import lrplan as lp
+    >>> plan = lp.warmup(lp.Cosine(steps=90, end=0.1), steps=10)
+    >>> plan(0), plan(10), round(plan(55), 4), plan(100)
+    (0.0, 1.0, 0.55, 0.1)
+"""
+
+from __future__ import annotations
+
+from ._compat import LambdaLR, StepLR
+from ._driver import EPOCH_DEPRECATION_WARNING, LRScheduler, ScheduledLR
+from ._schedules import (
+    Clip,
+    Constant,
+    Cosine,
+    Exponential,
+    Linear,
+    MultiStep,
+    Polynomial,
+    Product,
+    Schedule,
+    Sequence,
+    Step,
+    warmup,
+)
+from ._warmup import GradualWarmupScheduler, LinearAnnealingLR
+
+__version__ = "0.1.0"
+
+__all__ = [
+    "EPOCH_DEPRECATION_WARNING",
+    "Clip",
+    "Constant",
+    "Cosine",
+    "Exponential",
+    "GradualWarmupScheduler",
+    "LRScheduler",
+    "LambdaLR",
+    "Linear",
+    "LinearAnnealingLR",
+    "MultiStep",
+    "Polynomial",
+    "Product",
+    "Schedule",
+    "ScheduledLR",
+    "Sequence",
+    "Step",
+    "StepLR",
+    "__version__",
+    "warmup",
+]

@@ -1,0 +1,800 @@
+"""The stateful layer: lrplan's own implementation of torch's ``LRScheduler`` protocol.
+
+:class:`LRScheduler` subclasses ``torch.optim.lr_scheduler.LRScheduler`` so that
+Lightning, accelerate, HF ``Trainer`` and torch's own ``SequentialLR`` /
+``ChainedScheduler`` accept it, but it implements the protocol itself. Every
+subclass supplies one pure :class:`~lrplan.Schedule` per param group; the driver
+turns closed forms into the chainable behaviour torch users rely on:
+
+* While a group still holds exactly the value this scheduler last wrote, the
+  scheduler writes its closed form ``scale * s(t)``.
+* Once a group holds something else (another scheduler, or the user's
+  ``group["lr"] *= k``), the scheduler switches that group to *relative* mode for
+  good and applies its own change relative to the current value
+  (``Schedule._rechain``, by default ``current * s(t) / s(t - 1)``). That is how
+  torch's chainable schedulers always behave, so several schedulers on one
+  optimizer multiply and an external change persists. ``set_step``,
+  ``step(epoch)`` and ``load_state_dict`` return every group to closed-form mode.
+
+A relative step divides by the shape's previous value; where that value is 0 (a
+warmup from 0) the ratio is undefined and the closed form is written instead.
+Combine pure schedules with ``*`` rather than chaining such shapes.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import logging
+import math
+import numbers
+import warnings
+import weakref
+from collections.abc import Mapping, Sequence
+from functools import wraps
+from typing import Any, ClassVar, Literal
+
+import torch
+from torch.optim import Optimizer
+from torch.optim.lr_scheduler import LRScheduler as _TorchLRScheduler
+
+from ._schedules import Schedule
+
+__all__ = [
+    "EPOCH_DEPRECATION_WARNING",
+    "ConfigChangePolicy",
+    "LRScheduler",
+    "ScheduledLR",
+]
+
+logger = logging.getLogger("lrplan")
+
+#: torch's warning text for the deprecated ``step(epoch)``, word for word.
+EPOCH_DEPRECATION_WARNING = (
+    "The epoch parameter in `scheduler.step()` was not necessary and is being "
+    "deprecated where possible. Please use `scheduler.step()` to step the "
+    "scheduler. During the deprecation, if epoch is different from None, the "
+    "closed form is used instead of the new chainable form, where available. "
+    "Please open an issue if you are unable to replicate your use case: "
+    "https://github.com/pytorch/pytorch/issues/new/choose."
+)
+
+_OVERRIDDEN_WARNING = (
+    "Seems like `optimizer.step()` has been overridden after learning rate scheduler "
+    "initialization. Please, make sure to call `optimizer.step()` before "
+    "`lr_scheduler.step()`. See more details at "
+    "https://pytorch.org/docs/stable/optim.html#how-to-adjust-learning-rate"
+)
+_ORDER_WARNING = (
+    "Detected call of `lr_scheduler.step()` before `optimizer.step()`. "
+    "In PyTorch 1.1.0 and later, you should call them in the opposite order: "
+    "`optimizer.step()` before `lr_scheduler.step()`.  Failure to do this "
+    "will result in PyTorch skipping the first value of the learning rate schedule. "
+    "See more details at "
+    "https://pytorch.org/docs/stable/optim.html#how-to-adjust-learning-rate"
+)
+
+STATE_FORMAT = "lrplan.scheduler"
+STATE_VERSION = 1
+
+ConfigChangePolicy = Literal["error", "keep_step", "keep_fraction"]
+_POLICIES = ("error", "keep_step", "keep_fraction")
+
+_BETAS_KEYS = {"betas[0]": 0, "betas[1]": 1}
+
+
+# --------------------------------------------------------------------------- param-group access
+
+
+def _read(group: Mapping[str, Any], key: str) -> Any:
+    """The raw value (float or tensor) of ``key`` in ``group``."""
+    idx = _BETAS_KEYS.get(key)
+    if idx is not None:
+        return group["betas"][idx]
+    return group[key]
+
+
+def _as_float(value: Any) -> float:
+    return float(value.item()) if isinstance(value, torch.Tensor) else float(value)
+
+
+def _write(group: dict[str, Any], key: str, value: float) -> float:
+    """Write ``value``; tensors are filled in place, never replaced. Return what was stored."""
+    idx = _BETAS_KEYS.get(key)
+    if idx is not None:
+        betas = group["betas"]
+        cur = betas[idx]
+        if isinstance(cur, torch.Tensor):
+            cur.fill_(value)
+            return float(cur.item())
+        new = list(betas)
+        new[idx] = value
+        group["betas"] = tuple(new)
+        return value
+    cur = group[key]
+    if isinstance(cur, torch.Tensor):
+        cur.fill_(value)
+        return float(cur.item())
+    group[key] = value
+    return value
+
+
+def _stored_like(raw: Any, value: float) -> float:
+    """``value`` as it would read back after being written where ``raw`` lives."""
+    if isinstance(raw, torch.Tensor):
+        return float(torch.tensor(value, dtype=raw.dtype).item())
+    return value
+
+
+def _copy_value(raw: Any) -> Any:
+    return raw.detach().clone() if isinstance(raw, torch.Tensor) else raw
+
+
+# --------------------------------------------------------------------------- call-order check
+
+
+def _patch_optimizer_step(optimizer: Optimizer) -> None:
+    """Wrap ``optimizer.step`` once so it records that it ran (torch's protocol).
+
+    The wrapper holds only a weak reference to the optimizer: no reference cycle
+    keeps an optimizer alive. The attribute names are torch's, so torch's own
+    schedulers and lrplan's share one wrapper.
+    """
+    if hasattr(optimizer.step, "_wrapped_by_lr_sched"):
+        return
+    opt_ref = weakref.ref(optimizer)
+    func = optimizer.step.__func__  # type: ignore[attr-defined]
+
+    @wraps(func)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        opt = opt_ref()
+        opt._opt_called = True  # type: ignore[union-attr]
+        return func.__get__(opt, opt.__class__)(*args, **kwargs)
+
+    wrapper._wrapped_by_lr_sched = True  # type: ignore[attr-defined]
+    optimizer.step = wrapper  # type: ignore[method-assign]
+
+
+def _has_nonfinite_grad(optimizer: Optimizer) -> bool:
+    """True when some gradient holds inf/NaN: AMP's GradScaler then skips ``step()``."""
+    for group in optimizer.param_groups:
+        for p in group["params"]:
+            g = p.grad
+            if g is not None and not bool(torch.isfinite(g).all()):
+                return True
+    return False
+
+
+def _check_call_order(optimizer: Optimizer) -> None:
+    """Warn (once per optimizer and cause) when the scheduler steps before the optimizer."""
+    if not hasattr(optimizer.step, "_wrapped_by_lr_sched"):
+        cause, message = "_lrplan_warned_overridden", _OVERRIDDEN_WARNING
+    elif not getattr(optimizer, "_opt_called", False):
+        if _has_nonfinite_grad(optimizer):
+            # GradScaler found inf/NaN and skipped optimizer.step(): not a misuse.
+            return
+        cause, message = "_lrplan_warned_order", _ORDER_WARNING
+    else:
+        return
+    if getattr(optimizer, cause, False):
+        return
+    setattr(optimizer, cause, True)
+    warnings.warn(message, UserWarning, stacklevel=4)
+
+
+# --------------------------------------------------------------------------- helpers
+
+
+def fingerprint(config: Any) -> str:
+    """A short, stable hash of plain-data ``config`` (sorted-key JSON, SHA-256)."""
+    blob = json.dumps(config, sort_keys=True, separators=(",", ":"), default=str)
+    return hashlib.sha256(blob.encode()).hexdigest()[:16]
+
+
+def _check_value(owner: str, key: str, group_index: int, t: float, value: float) -> float:
+    if not (value >= 0.0 and value != math.inf):
+        raise ValueError(
+            f"{owner}: the schedule produced {key}={value!r} for param group {group_index} "
+            f"at step {t}; values must be finite and >= 0"
+        )
+    return value
+
+
+def _check_optimizer(owner: str, optimizer: Any) -> Optimizer:
+    if not isinstance(optimizer, Optimizer):
+        raise TypeError(f"{type(optimizer).__name__} is not an Optimizer")
+    return optimizer
+
+
+def _check_last_epoch(owner: str, last_epoch: Any) -> int:
+    if isinstance(last_epoch, bool) or not isinstance(last_epoch, numbers.Integral):
+        raise TypeError(f"{owner}: last_epoch must be an int >= -1, got {last_epoch!r}")
+    if last_epoch < -1:
+        raise ValueError(f"{owner}: last_epoch must be an int >= -1, got {last_epoch!r}")
+    return int(last_epoch)
+
+
+def _diff_configs(old: Any, new: Any, path: str = "") -> list[str]:
+    """Human-readable differences between two plain-data configs."""
+    if isinstance(old, dict) and isinstance(new, dict):
+        out = []
+        for k in sorted(set(old) | set(new), key=str):
+            p = f"{path}.{k}" if path else str(k)
+            if k not in old:
+                out.append(f"{p}: added ({new[k]!r})")
+            elif k not in new:
+                out.append(f"{p}: removed (was {old[k]!r})")
+            else:
+                out.extend(_diff_configs(old[k], new[k], p))
+        return out
+    if isinstance(old, list) and isinstance(new, list) and len(old) == len(new):
+        return [
+            d
+            for i, (a, b) in enumerate(zip(old, new, strict=True))
+            for d in _diff_configs(a, b, f"{path}[{i}]")
+        ]
+    return [] if old == new else [f"{path}: {old!r} -> {new!r}"]
+
+
+# --------------------------------------------------------------------------- the protocol
+
+
+class LRScheduler(_TorchLRScheduler):
+    """lrplan's implementation of torch's ``LRScheduler`` protocol.
+
+    Subclasses implement :meth:`_make_schedule`, which returns the pure schedule
+    for one param group given its base value. Everything else is here:
+
+    * **Construction** with ``last_epoch=-1`` records ``initial_<key>`` in every
+      group (``setdefault``; tensors are cloned) and takes ``base_lrs`` from it.
+      With ``last_epoch >= 0`` (resuming) every group must already hold it, or a
+      ``KeyError`` explains what to do. The constructor then performs the initial
+      step, so the value for step ``last_epoch + 1`` is written at once.
+    * **step()** advances ``last_epoch`` by one and writes the new values
+      (see the module docs for how closed form and chaining meet).
+    * **step(epoch)** is torch's deprecated form: it warns with
+      :data:`EPOCH_DEPRECATION_WARNING` and writes the closed form at ``epoch``.
+      :meth:`set_step` does the same exactly, accepts floats, and never warns.
+    * The **call-order check** warns once when ``scheduler.step()`` runs before
+      ``optimizer.step()``, but not when AMP's GradScaler skipped the optimizer
+      step because of an inf/NaN gradient.
+    * :meth:`state_dict` is plain data (see :meth:`state_dict`) and
+      :meth:`load_state_dict` checks the schedule's config fingerprint.
+    * ``verbose=True`` (an argument torch removed in 2.7) logs every change to
+      the ``"lrplan"`` logger instead of failing.
+
+    Every value written is checked: a schedule can never put a NaN, an inf or a
+    negative number into an optimizer.
+    """
+
+    #: The param-group key this scheduler drives.
+    key: str = "lr"
+    #: Whether foreign changes to a group are composed with (torch's chainable
+    #: classes) or overwritten by the closed form (``LambdaLR``).
+    _chainable: ClassVar[bool] = True
+    #: Whether schedules are multipliers of the base value (True) or absolute.
+    _relative: bool = True
+
+    optimizer: Optimizer
+    last_epoch: Any
+
+    def __init__(
+        self,
+        optimizer: Optimizer,
+        last_epoch: int = -1,
+        verbose: bool | str = False,
+    ) -> None:
+        owner = type(self).__name__
+        self.optimizer = _check_optimizer(owner, optimizer)
+        last_epoch = _check_last_epoch(owner, last_epoch)
+        self.verbose = bool(verbose) and verbose != "deprecated"
+        initial_key = self._initial_key
+        if last_epoch == -1:
+            for group in optimizer.param_groups:
+                self._check_key_present(group)
+                group.setdefault(initial_key, _copy_value(_read(group, self.key)))
+        else:
+            for i, group in enumerate(optimizer.param_groups):
+                if initial_key not in group:
+                    raise KeyError(
+                        f"param {initial_key!r} is not specified in param_groups[{i}] when "
+                        f"resuming {owner} with last_epoch={last_epoch} >= 0. Load the "
+                        "optimizer's state_dict (which holds it) before creating the "
+                        "scheduler, or use scheduler.load_state_dict() instead of last_epoch."
+                    )
+        self.last_epoch = last_epoch
+        self._base_raw: list[Any] = [_copy_value(g[initial_key]) for g in optimizer.param_groups]
+        self._bases: list[float] = [_as_float(b) for b in self._base_raw]
+        self._schedules: list[Schedule] = []
+        self._scales: list[float] = []
+        self._build_schedules()
+        self._written: list[float] = []
+        self._chained: list[bool] = []
+        self._last_values: list[float] = []
+        _patch_optimizer_step(optimizer)
+        self._initial_step()
+
+    # -- what subclasses provide ----------------------------------------------------------
+
+    def _make_schedule(self, group_index: int, base: float) -> Schedule:
+        """The pure schedule for param group ``group_index`` whose base value is ``base``."""
+        raise NotImplementedError
+
+    def _extra_state(self) -> dict[str, Any]:
+        """Subclass state beyond the step (plain data only)."""
+        return {}
+
+    def _load_extra_state(self, state: Mapping[str, Any]) -> None:
+        """Restore what :meth:`_extra_state` returned."""
+
+    # -- bases and schedules --------------------------------------------------------------
+
+    @property
+    def _initial_key(self) -> str:
+        return f"initial_{self.key}"
+
+    def _check_key_present(self, group: Mapping[str, Any]) -> None:
+        try:
+            _read(group, self.key)
+        except (KeyError, IndexError, TypeError):
+            raise ValueError(
+                f"{type(self).__name__}: key {self.key!r} is not in the optimizer's param "
+                f"groups (available: {sorted(k for k in group if k != 'params')}); "
+                "use 'betas[0]'/'betas[1]' for Adam's betas"
+            ) from None
+
+    @property  # type: ignore[override]
+    def base_lrs(self) -> list[Any]:
+        """Each group's base value (``initial_<key>``); a tensor where the group's is.
+
+        Assigning a new list rebuilds the per-group schedules from the new bases.
+        """
+        return [_copy_value(b) for b in self._base_raw]
+
+    @base_lrs.setter
+    def base_lrs(self, values: Sequence[Any]) -> None:
+        values = list(values)
+        if len(values) != len(self.optimizer.param_groups):
+            raise ValueError(
+                f"{type(self).__name__}: base_lrs needs {len(self.optimizer.param_groups)} "
+                f"values (one per param group), got {len(values)}"
+            )
+        self._base_raw = [_copy_value(v) for v in values]
+        self._bases = [_as_float(v) for v in values]
+        self._build_schedules()
+
+    def _build_schedules(self) -> None:
+        self._schedules = [self._make_schedule(i, b) for i, b in enumerate(self._bases)]
+        for i, s in enumerate(self._schedules):
+            if not isinstance(s, Schedule):
+                raise TypeError(
+                    f"{type(self).__name__}: schedule for param group {i} must be an "
+                    f"lrplan Schedule, got {type(s).__name__}"
+                )
+        self._scales = [b if self._relative else 1.0 for b in self._bases]
+
+    def _adopt_new_groups(self) -> None:
+        """Groups added with ``optimizer.add_param_group`` after construction."""
+        groups = self.optimizer.param_groups
+        for i in range(len(self._bases), len(groups)):
+            group = groups[i]
+            self._check_key_present(group)
+            group.setdefault(self._initial_key, _copy_value(_read(group, self.key)))
+            raw = _copy_value(group[self._initial_key])
+            self._base_raw.append(raw)
+            self._bases.append(_as_float(raw))
+            self._schedules.append(self._make_schedule(i, self._bases[-1]))
+            self._scales.append(self._bases[-1] if self._relative else 1.0)
+            # A group that joins mid-run composes with whatever it holds, as in torch.
+            cur = _as_float(_read(group, self.key))
+            self._written.append(cur)
+            self._chained.append(self._chainable and self.last_epoch > 0)
+            self._last_values.append(cur)
+
+    # -- values ----------------------------------------------------------------------------
+
+    def _closed(self, i: int, t: float) -> float:
+        """The closed form for group ``i`` at time ``t`` (``t = -1`` is the base)."""
+        if t < 0:
+            return self._bases[i]
+        return self._scales[i] * self._schedules[i](t)
+
+    def _relative_step(self, i: int, current: float, t_prev: float, t: float) -> float:
+        if t_prev < 0:
+            base = self._bases[i]
+            if base == 0:
+                return self._closed(i, t)
+            return current * (self._closed(i, t) / base)
+        new = self._schedules[i]._rechain(current, self._scales[i], t_prev, t)
+        return self._closed(i, t) if new is None else new
+
+    def _sync(self) -> None:
+        """Forget foreign changes: expect every group to hold the closed form at ``last_epoch``."""
+        groups = self.optimizer.param_groups
+        self._written = [
+            _stored_like(_read(g, self.key), self._closed(i, self.last_epoch))
+            for i, g in enumerate(groups)
+        ]
+        self._chained = [False] * len(groups)
+
+    def _write_values(self, values: Sequence[float]) -> None:
+        owner = type(self).__name__
+        t = self.last_epoch
+        for i, (group, v) in enumerate(zip(self.optimizer.param_groups, values, strict=True)):
+            stored = _write(group, self.key, _check_value(owner, self.key, i, t, v))
+            if self.verbose and (i >= len(self._last_values) or stored != self._last_values[i]):
+                logger.info("%s: step %s, param group %d: %s = %.6e", owner, t, i, self.key, stored)
+            self._written[i] = stored
+        self._last_values = list(self._written)
+
+    # -- the protocol ----------------------------------------------------------------------
+
+    def _initial_step(self) -> None:
+        """Reset the step count and perform the initial step (torch's protocol)."""
+        self._step_count = 0
+        self._sync()
+        self._is_initial = True
+        try:
+            self.step()
+        finally:
+            self._is_initial = False
+
+    def step(self, epoch: int | float | None = None) -> None:  # type: ignore[override]
+        """Advance one step and write the new values.
+
+        ``epoch`` is torch's deprecated argument: it warns and writes the closed
+        form at ``epoch``; prefer :meth:`set_step`.
+        """
+        self._count_step(epoch)
+        self._update_lr(epoch)
+
+    def _count_step(self, epoch: Any) -> None:
+        """The bookkeeping of a user's ``step()``: call-order check, count, deprecation."""
+        if self._step_count == 1:
+            _check_call_order(self.optimizer)
+        self._step_count += 1
+        if epoch is not None:
+            warnings.warn(EPOCH_DEPRECATION_WARNING, UserWarning, stacklevel=3)
+
+    def _update_lr(self, epoch: int | float | None = None) -> None:
+        """Write the values for the next step, or for ``epoch`` in closed form."""
+        self._adopt_new_groups()
+        if epoch is None:
+            t_prev = self.last_epoch
+            t = t_prev + 1
+            self.last_epoch = t
+            values = []
+            for i, group in enumerate(self.optimizer.param_groups):
+                if self._chainable:
+                    cur = _as_float(_read(group, self.key))
+                    if self._chained[i] or cur != self._written[i]:
+                        self._chained[i] = True
+                        values.append(self._relative_step(i, cur, t_prev, t))
+                        continue
+                values.append(self._closed(i, t))
+        else:
+            self.last_epoch = _check_time("step", epoch)
+            self._chained = [False] * len(self._chained)
+            values = [self._closed(i, self.last_epoch) for i in range(len(self._bases))]
+        self._write_values(values)
+
+    def set_step(self, t: int | float) -> None:
+        """Jump to time ``t`` (int or float, ``>= 0``) and write its closed form.
+
+        Exact random access: no warning, no accumulated error, and any relative
+        (chained) mode is reset. It does not count as a ``step()`` call.
+        """
+        self._adopt_new_groups()
+        self.last_epoch = _check_time("set_step", t)
+        self._chained = [False] * len(self._chained)
+        self._write_values([self._closed(i, self.last_epoch) for i in range(len(self._bases))])
+
+    def get_lr(self) -> list[Any]:
+        """The closed-form values at ``last_epoch``, one per group (torch's ``get_lr``)."""
+        return self._as_group_types(
+            [self._closed(i, self.last_epoch) for i in range(len(self._bases))]
+        )
+
+    def _get_closed_form_lr(self) -> list[Any]:
+        return self.get_lr()
+
+    def _as_group_types(self, values: Sequence[float]) -> list[Any]:
+        out: list[Any] = []
+        for group, v in zip(self.optimizer.param_groups, values, strict=False):
+            raw = _read(group, self.key)
+            if isinstance(raw, torch.Tensor):
+                out.append(torch.tensor(v, dtype=raw.dtype, device=raw.device))
+            else:
+                out.append(v)
+        return out
+
+    def get_last_lr(self) -> list[Any]:
+        """Fresh copies of the values last written (a tensor where the group holds one)."""
+        return self._as_group_types(self._last_values)
+
+    @property
+    def _last_lr(self) -> list[Any]:
+        return self.get_last_lr()
+
+    @_last_lr.setter
+    def _last_lr(self, values: Sequence[Any]) -> None:
+        # Wrappers written for torch's schedulers assign ``_last_lr``; honour it.
+        self._last_values = [_as_float(v) for v in values]
+
+    @property
+    def schedules(self) -> list[Schedule]:
+        """The pure schedule of each param group (read-only)."""
+        return list(self._schedules)
+
+    # -- state -----------------------------------------------------------------------------
+
+    def _config(self) -> dict[str, Any]:
+        return {
+            "class": type(self).__name__,
+            "key": self.key,
+            "relative": self._relative,
+            "schedules": [s.to_config() for s in self._schedules],
+        }
+
+    def state_dict(self) -> dict[str, Any]:
+        """The scheduler's state as plain data.
+
+        Numbers, strings, bools, lists and dicts only, so
+        ``torch.load(..., weights_only=True)`` accepts it. The key set is fixed from
+        construction on. ``config`` describes every group's schedule and
+        ``fingerprint`` hashes it, so a resumed run can detect a changed schedule.
+        """
+        config = self._config()
+        return {
+            "format": STATE_FORMAT,
+            "version": STATE_VERSION,
+            "class": type(self).__name__,
+            "key": self.key,
+            "fingerprint": fingerprint(config),
+            "config": config,
+            "last_epoch": self.last_epoch,
+            "step_count": self._step_count,
+            "base_values": list(self._bases),
+            "last_values": list(self._last_values),
+            "chained": list(self._chained),
+            "extra": self._extra_state(),
+        }
+
+    def load_state_dict(  # type: ignore[override]
+        self,
+        state_dict: Mapping[str, Any],
+        *,
+        on_config_change: ConfigChangePolicy = "error",
+    ) -> None:
+        """Restore the state from :meth:`state_dict` and write its values into the optimizer.
+
+        ``state_dict`` is not modified. State from another scheduler class, another
+        key or another format version is rejected before anything changes.
+
+        ``on_config_change`` says what to do when the saved schedule differs from
+        this scheduler's (the fingerprints differ):
+
+        * ``"error"`` (default): raise ``ValueError`` naming what changed;
+        * ``"keep_step"``: keep the saved step and continue on the new schedule;
+        * ``"keep_fraction"``: keep the saved fraction of the run, rescaled to the
+          new schedule's length (both must have a finite length).
+        """
+        owner = type(self).__name__
+        if on_config_change not in _POLICIES:
+            raise ValueError(
+                f"{owner}.load_state_dict: on_config_change must be one of {_POLICIES}, "
+                f"got {on_config_change!r}"
+            )
+        st = _validate_state(owner, state_dict, self.key, len(self.optimizer.param_groups))
+        saved_bases = [float(b) for b in st["base_values"]]
+        old = (list(self._base_raw), list(self._bases), list(self._schedules), list(self._scales))
+        try:
+            self.base_lrs = _rebase_like(self._base_raw, saved_bases)
+            changed = fingerprint(self._config()) != st["fingerprint"]
+            if changed and on_config_change == "error":
+                diffs = _diff_configs(st["config"], self._config())
+                raise ValueError(
+                    f"{owner}.load_state_dict: the saved schedule differs from this one "
+                    f"({'; '.join(diffs) or 'fingerprint mismatch'}). Pass "
+                    "on_config_change='keep_step' or 'keep_fraction' to resume anyway."
+                )
+            t = st["last_epoch"]
+            if changed and on_config_change == "keep_fraction":
+                t = _rescale_time(owner, st["config"], self._schedules, t)
+            self._load_extra_state(st["extra"])
+        except Exception:
+            self._base_raw, self._bases, self._schedules, self._scales = old
+            raise
+        self._step_count = int(st["step_count"])
+        self.last_epoch = t
+        self._written = [0.0] * len(self._bases)
+        if changed:
+            self._chained = [False] * len(self._bases)
+            self._write_values([self._closed(i, t) for i in range(len(self._bases))])
+        else:
+            self._chained = [bool(c) for c in st["chained"]]
+            self._write_values([float(v) for v in st["last_values"]])
+
+
+def _check_time(owner: str, t: Any) -> Any:
+    if isinstance(t, bool) or not isinstance(t, numbers.Real):
+        raise TypeError(f"{owner}: the step must be a number >= 0, got {type(t).__name__} {t!r}")
+    if not (float(t) >= 0.0 and math.isfinite(float(t))):
+        raise ValueError(f"{owner}: the step must be finite and >= 0, got {t!r}")
+    return int(t) if isinstance(t, numbers.Integral) else float(t)
+
+
+_REQUIRED_STATE = {
+    "format": str,
+    "version": int,
+    "class": str,
+    "key": str,
+    "fingerprint": str,
+    "config": dict,
+    "step_count": int,
+    "base_values": list,
+    "last_values": list,
+    "chained": list,
+    "extra": dict,
+}
+
+
+def _validate_state(owner: str, state: Any, key: str, n_groups: int) -> dict[str, Any]:
+    if not isinstance(state, Mapping):
+        raise TypeError(f"{owner}.load_state_dict: expected a dict, got {type(state).__name__}")
+    if state.get("format") != STATE_FORMAT:
+        raise ValueError(
+            f"{owner}.load_state_dict: this is not an lrplan scheduler state "
+            f"(format={state.get('format')!r}); it may come from torch's own scheduler"
+        )
+    if state.get("version") != STATE_VERSION:
+        raise ValueError(
+            f"{owner}.load_state_dict: state format version {state.get('version')!r} is not "
+            f"supported (this lrplan reads version {STATE_VERSION})"
+        )
+    for k, typ in _REQUIRED_STATE.items():
+        if not isinstance(state.get(k), typ):
+            raise ValueError(f"{owner}.load_state_dict: state key {k!r} is missing or malformed")
+    if state["class"] != owner:
+        raise ValueError(
+            f"{owner}.load_state_dict: the state belongs to {state['class']}, not {owner}"
+        )
+    if state["key"] != key:
+        raise ValueError(
+            f"{owner}.load_state_dict: the state drives {state['key']!r}, this scheduler {key!r}"
+        )
+    t = state.get("last_epoch")
+    if isinstance(t, bool) or not isinstance(t, int | float):
+        raise ValueError(f"{owner}.load_state_dict: state key 'last_epoch' is malformed")
+    for k in ("base_values", "last_values", "chained"):
+        if len(state[k]) != n_groups:
+            raise ValueError(
+                f"{owner}.load_state_dict: the state has {len(state[k])} param groups in "
+                f"{k!r}, the optimizer has {n_groups}"
+            )
+    return dict(state)
+
+
+def _rebase_like(raw: Sequence[Any], values: Sequence[float]) -> list[Any]:
+    out: list[Any] = []
+    for r, v in zip(raw, values, strict=True):
+        out.append(
+            torch.tensor(v, dtype=r.dtype, device=r.device) if isinstance(r, torch.Tensor) else v
+        )
+    return out
+
+
+def _rescale_time(
+    owner: str, old_config: Mapping[str, Any], new: Sequence[Schedule], t: float
+) -> float:
+    try:
+        old_scheds = [Schedule.from_config(c) for c in old_config["schedules"]]
+    except (KeyError, TypeError, ValueError) as e:
+        raise ValueError(f"{owner}.load_state_dict: cannot read the saved schedule: {e}") from None
+    old_d = {s.duration for s in old_scheds}
+    new_d = {s.duration for s in new}
+    if len(old_d) != 1 or len(new_d) != 1 or None in old_d or None in new_d:
+        raise ValueError(
+            f"{owner}.load_state_dict: on_config_change='keep_fraction' needs schedules with "
+            f"one finite length (saved: {sorted(map(str, old_d))}, now: {sorted(map(str, new_d))})"
+        )
+    (od,), (nd,) = old_d, new_d
+    if od is None or nd is None or not od:
+        raise ValueError(f"{owner}.load_state_dict: the saved schedule has length 0")
+    scaled = t * (nd / od)
+    return round(scaled) if isinstance(t, int) and float(scaled).is_integer() else scaled
+
+
+# --------------------------------------------------------------------------- ScheduledLR
+
+
+_ABSOLUTE_BY_DEFAULT = ("momentum", "betas[0]", "betas[1]", "dampening")
+
+
+class ScheduledLR(LRScheduler):
+    """Drive any param-group key of any optimizer with pure schedules.
+
+    Args:
+        optimizer: the optimizer whose param groups are driven.
+        schedule: one :class:`~lrplan.Schedule` for every group, or a list with
+            one per group.
+        key: the param-group entry to drive: ``"lr"`` (default),
+            ``"weight_decay"``, ``"momentum"``, ``"betas[0]"``, ``"betas[1]"``, or
+            any other scalar entry the groups hold.
+        relative: whether schedule values multiply each group's base value
+            (``initial_<key>``, recorded at construction) or are the values
+            themselves. The default is relative for ``lr``, ``weight_decay`` and
+            other keys, and absolute for ``momentum``, ``dampening`` and ``betas``,
+            whose values are coefficients one states directly.
+        last_epoch: the last step taken, when resuming (torch's protocol).
+
+    Tensor values (a tensor ``lr``, tensor ``betas``) are updated in place with
+    ``fill_``, never replaced, so a compiled optimizer step keeps its graph.
+
+    Example:
+        >>> import torch, lrplan as lp
+        >>> model = torch.nn.Linear(2, 1)
+        >>> opt = torch.optim.SGD(model.parameters(), lr=0.1, momentum=0.9)
+        >>> plan = lp.warmup(lp.Cosine(steps=90, end=0.01), steps=10)
+        >>> sched = lp.ScheduledLR(opt, plan)
+        >>> mom = lp.ScheduledLR(opt, lp.Linear(steps=100, start=0.95, end=0.85), key="momentum")
+        >>> opt.param_groups[0]["lr"], opt.param_groups[0]["momentum"]
+        (0.0, 0.95)
+        >>> for _ in range(10):
+        ...     opt.step(); sched.step(); mom.step()
+        >>> sched.get_last_lr(), round(opt.param_groups[0]["momentum"], 6)
+        ([0.1], 0.94)
+    """
+
+    def __init__(
+        self,
+        optimizer: Optimizer,
+        schedule: Schedule | Sequence[Schedule],
+        *,
+        key: str = "lr",
+        relative: bool | None = None,
+        last_epoch: int = -1,
+        verbose: bool | str = False,
+    ) -> None:
+        if not isinstance(key, str) or not key:
+            raise TypeError(f"ScheduledLR: key must be a non-empty str, got {key!r}")
+        if key == "params" or key.startswith("initial_"):
+            raise ValueError(f"ScheduledLR: key {key!r} cannot be scheduled")
+        self.key = key
+        if relative is None:
+            relative = key not in _ABSOLUTE_BY_DEFAULT
+        if not isinstance(relative, bool):
+            raise TypeError(f"ScheduledLR: relative must be a bool or None, got {relative!r}")
+        self._relative = relative
+        n = len(_check_optimizer("ScheduledLR", optimizer).param_groups)
+        if isinstance(schedule, Schedule):
+            self._given: list[Schedule] | Schedule = schedule
+        elif isinstance(schedule, list | tuple):
+            if len(schedule) != n:
+                raise ValueError(
+                    f"ScheduledLR: schedule list must have one entry per param group "
+                    f"({n}), got {len(schedule)}"
+                )
+            for i, s in enumerate(schedule):
+                if not isinstance(s, Schedule):
+                    raise TypeError(
+                        f"ScheduledLR: schedule[{i}] must be an lrplan Schedule, "
+                        f"got {type(s).__name__}"
+                    )
+            self._given = list(schedule)
+        else:
+            raise TypeError(
+                "ScheduledLR: schedule must be an lrplan Schedule or a list of them, "
+                f"got {type(schedule).__name__}"
+            )
+        super().__init__(optimizer, last_epoch, verbose)
+
+    def _make_schedule(self, group_index: int, base: float) -> Schedule:
+        if isinstance(self._given, Schedule):
+            return self._given
+        if group_index >= len(self._given):
+            raise ValueError(
+                f"ScheduledLR: param group {group_index} was added after construction, but "
+                "a per-group schedule list was given; pass one schedule for all groups"
+            )
+        return self._given[group_index]

@@ -1,0 +1,486 @@
+"""The schedule value type, its validation helpers, its config registry and the combinators.
+
+A schedule is an immutable value that maps a time ``t >= 0`` (a step count, or a
+fractional epoch) to a float. Shapes and combinators are frozen dataclasses whose
+fields are all keyword-only, so ``repr`` reads like the constructor call, ``==``
+compares parameters, and pickling works out of the box.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import functools
+import itertools
+import math
+import numbers
+from collections.abc import Callable, Iterable, Mapping
+from typing import Any, ClassVar, TypeVar
+
+import numpy as np
+import numpy.typing as npt
+
+from ._ops import SCALAR, VECTOR, Ops
+
+__all__ = [
+    "AFTER_POLICIES",
+    "Clip",
+    "Product",
+    "Schedule",
+    "Sequence",
+    "check_int",
+    "check_real",
+]
+
+AFTER_POLICIES = ("hold", "restart", "raise")
+
+_REGISTRY: dict[str, type[Schedule]] = {}
+
+S = TypeVar("S", bound="Schedule")
+
+
+# --------------------------------------------------------------------------- validation
+
+
+def check_real(
+    owner: str,
+    name: str,
+    value: Any,
+    *,
+    lo: float | None = None,
+    hi: float | None = None,
+    lo_open: bool = False,
+    hi_open: bool = False,
+) -> float:
+    """Return ``value`` as a finite Python float inside the given range, or raise.
+
+    ``owner`` and ``name`` go into the message, so the user sees which parameter of
+    which schedule was wrong and what range it accepts. numpy scalars are accepted
+    and converted; bools are not numbers here.
+    """
+    if isinstance(value, bool) or not isinstance(value, numbers.Real):
+        raise TypeError(
+            f"{owner}: {name} must be a real number, got {type(value).__name__} {value!r}"
+        )
+    v = float(value)
+    lo_b = "(" if lo_open or lo is None else "["
+    hi_b = ")" if hi_open or hi is None else "]"
+    rng = f"{lo_b}{'-inf' if lo is None else _num(lo)}, {'inf' if hi is None else _num(hi)}{hi_b}"
+    if not math.isfinite(v):
+        raise ValueError(f"{owner}: {name} must be a finite number in {rng}, got {value!r}")
+    if lo is not None and (v < lo or (lo_open and v == lo)):
+        raise ValueError(f"{owner}: {name} must be in {rng}, got {value!r}")
+    if hi is not None and (v > hi or (hi_open and v == hi)):
+        raise ValueError(f"{owner}: {name} must be in {rng}, got {value!r}")
+    # Keep integers integers, so reprs and configs read as they were written.
+    return int(value) if isinstance(value, numbers.Integral) else v
+
+
+def _num(x: float) -> str:
+    return str(int(x)) if float(x).is_integer() else str(x)
+
+
+def check_int(owner: str, name: str, value: Any, *, lo: int | None = None) -> int:
+    """Return ``value`` as a Python int ``>= lo``, or raise TypeError/ValueError."""
+    if isinstance(value, bool) or not isinstance(value, numbers.Integral):
+        raise TypeError(f"{owner}: {name} must be an integer, got {type(value).__name__} {value!r}")
+    v = int(value)
+    if lo is not None and v < lo:
+        raise ValueError(f"{owner}: {name} must be an integer >= {lo}, got {value!r}")
+    return v
+
+
+def _check_time_scalar(t: Any) -> float:
+    if isinstance(t, bool) or not isinstance(t, numbers.Real):
+        raise TypeError(f"schedule time t must be a real number, got {type(t).__name__} {t!r}")
+    v = float(t)
+    if not (v >= 0.0) or v == math.inf:
+        raise ValueError(f"schedule time t must be finite and >= 0, got {t!r}")
+    return v
+
+
+def _check_time_array(ts: Any) -> npt.NDArray[np.float64]:
+    arr = np.asarray(ts, dtype=np.float64)
+    if arr.size and not (np.all(np.isfinite(arr)) and arr.min() >= 0.0):
+        raise ValueError("schedule times must be finite and >= 0")
+    return arr
+
+
+# --------------------------------------------------------------------------- the value type
+
+
+def _to_plain(value: Any) -> Any:
+    if isinstance(value, Schedule):
+        return value.to_config()
+    if isinstance(value, tuple | list):
+        return [_to_plain(v) for v in value]
+    return value
+
+
+def _from_plain(value: Any) -> Any:
+    if isinstance(value, Mapping) and "type" in value:
+        return Schedule.from_config(value)
+    if isinstance(value, list | tuple):
+        return tuple(_from_plain(v) for v in value)
+    return value
+
+
+class Schedule:
+    """Base of every schedule: a pure, immutable map from time to value.
+
+    Subclasses are frozen, keyword-only dataclasses that set ``type_name`` (the
+    ``"type"`` in configs) and implement :meth:`_at`, the formula, written once
+    against the ``xp`` namespace so that it serves both ``s(t)`` and
+    ``s.values(ts)``.
+
+    Example:
+        >>> import lrplan as lp
+        >>> s = lp.Cosine(steps=100, end=0.1)
+        >>> s(0), round(s(50), 6), s(100), s(1_000)
+        (1.0, 0.55, 0.1, 0.1)
+        >>> lp.Schedule.from_config(s.to_config()) == s
+        True
+    """
+
+    type_name: ClassVar[str] = ""
+
+    def __init_subclass__(cls, **kwargs: Any) -> None:
+        super().__init_subclass__(**kwargs)
+        name = cls.__dict__.get("type_name")
+        if name:
+            if name in _REGISTRY and _REGISTRY[name] is not cls:
+                raise RuntimeError(f"schedule type {name!r} registered twice")
+            _REGISTRY[name] = cls
+
+    # -- evaluation ---------------------------------------------------------------------
+
+    def _at(self, t: Any, xp: Ops) -> Any:
+        """The formula. ``t`` is a validated float (``xp=SCALAR``) or float64 array."""
+        raise NotImplementedError
+
+    def __call__(self, t: float) -> float:
+        """The value at time ``t`` (int or float, ``>= 0``)."""
+        return float(self._at(_check_time_scalar(t), SCALAR))
+
+    def values(self, ts: npt.ArrayLike) -> npt.NDArray[np.float64]:
+        """The values at every time in ``ts``, vectorised (float64 array, same shape)."""
+        arr = _check_time_array(ts)
+        flat = arr.reshape(-1)
+        out = np.asarray(self._at(flat, VECTOR), dtype=np.float64)
+        result: npt.NDArray[np.float64] = np.broadcast_to(out, flat.shape).reshape(arr.shape).copy()
+        return result
+
+    def _rechain(self, current: float, scale: float, t_prev: float, t: float) -> float | None:
+        """Move ``current`` (someone else may have changed it) from ``t_prev`` to ``t``.
+
+        The default is multiplicative: ``current * s(t) / s(t_prev)``, which is how
+        torch's chainable schedulers compose. ``None`` means the ratio is undefined
+        (``s(t_prev) == 0``); the driver then writes the closed form. ``scale`` is the
+        factor the driver multiplies values by (the group's base value), for shapes
+        whose relative rule is affine around an absolute floor.
+        """
+        prev = self._at(t_prev, SCALAR)
+        if prev == 0:
+            return None
+        return float(current * (self._at(t, SCALAR) / prev))
+
+    # -- description --------------------------------------------------------------------
+
+    @property
+    def duration(self) -> float | None:
+        """The schedule's own length in time units, or ``None`` if it has no end."""
+        return None
+
+    def boundaries(self) -> list[float]:
+        """Times where a phase starts or the formula changes, for plots and tables."""
+        return []
+
+    def to_config(self) -> dict[str, Any]:
+        """Plain data (``{"type": ..., field: value}``) that :meth:`from_config` rebuilds."""
+        cfg: dict[str, Any] = {"type": self.type_name}
+        for f in dataclasses.fields(self):  # type: ignore[arg-type]
+            cfg[f.name] = _to_plain(getattr(self, f.name))
+        return cfg
+
+    @staticmethod
+    def from_config(config: Mapping[str, Any]) -> Schedule:
+        """Rebuild a schedule from :meth:`to_config` output (nested configs allowed).
+
+        Unknown types and unknown keys raise ``ValueError`` naming them.
+        """
+        if not isinstance(config, Mapping):
+            raise TypeError(f"schedule config must be a mapping, got {type(config).__name__}")
+        if "type" not in config:
+            raise ValueError(f"schedule config needs a 'type' key; got keys {sorted(config)}")
+        name = config["type"]
+        cls = _REGISTRY.get(name)
+        if cls is None:
+            raise ValueError(f"unknown schedule type {name!r}; known types: {sorted(_REGISTRY)}")
+        names = cls._config_keys()
+        extra = set(config) - names - {"type"}
+        if extra:
+            raise ValueError(
+                f"unknown key(s) {sorted(extra)} for schedule type {name!r}; "
+                f"accepted keys: {sorted(names)}"
+            )
+        kwargs = {k: _from_plain(v) for k, v in config.items() if k != "type"}
+        return cls(**kwargs)
+
+    @classmethod
+    def _config_keys(cls) -> set[str]:
+        return {f.name for f in dataclasses.fields(cls)}  # type: ignore[arg-type]
+
+    def __repr__(self) -> str:
+        parts = []
+        for f in dataclasses.fields(self):  # type: ignore[arg-type]
+            v = getattr(self, f.name)
+            if f.default is not dataclasses.MISSING and v == f.default:
+                continue
+            parts.append(f"{f.name}={v!r}")
+        return f"{type(self).__name__}({', '.join(parts)})"
+
+    # -- notebook display ------------------------------------------------------------
+
+    def _repr_png_(self) -> bytes | None:
+        """A small plot for Jupyter; ``None`` (text repr) when matplotlib is missing."""
+        try:
+            from lrplan._plot import schedule_png_bytes
+        except ImportError:
+            return None
+        try:
+            return schedule_png_bytes(self)
+        except ImportError:
+            return None
+
+    # -- combinators ---------------------------------------------------------------------
+
+    def then(self, other: Schedule, *, at: float) -> Sequence:
+        """Switch to ``other`` at time ``at``; ``other``'s clock starts at 0 there.
+
+        Example:
+            >>> import lrplan as lp
+            >>> s = lp.Linear(steps=10, start=0.0, end=1.0).then(lp.Constant(value=0.5), at=10)
+            >>> s(5), s(10), s(99)
+            (0.5, 0.5, 0.5)
+        """
+        if isinstance(self, Sequence):
+            return Sequence(schedules=(*self.schedules, other), boundaries=(*self.boundaries_, at))
+        return Sequence(schedules=(self, other), boundaries=(at,))
+
+    def __mul__(self, other: Schedule | float) -> Product:
+        if isinstance(other, Schedule):
+            rhs: Schedule = other
+        elif isinstance(other, numbers.Real) and not isinstance(other, bool):
+            from ._shapes import Constant
+
+            rhs = Constant(value=float(other))
+        else:
+            return NotImplemented
+        left = self.factors if isinstance(self, Product) else (self,)
+        right = rhs.factors if isinstance(rhs, Product) else (rhs,)
+        return Product(factors=(*left, *right))
+
+    def __rmul__(self, other: float) -> Product:
+        if isinstance(other, numbers.Real) and not isinstance(other, bool):
+            from ._shapes import Constant
+
+            return Constant(value=float(other)) * self
+        return NotImplemented
+
+    def clip(self, *, lo: float | None = None, hi: float | None = None) -> Clip:
+        """Bound the values to ``[lo, hi]`` (either side may be ``None``)."""
+        return Clip(schedule=self, lo=lo, hi=hi)
+
+    def floor(self, lo: float) -> Clip:
+        """Never go below ``lo`` (a minimum learning-rate multiplier)."""
+        return Clip(schedule=self, lo=lo)
+
+
+def _schedule_tuple(owner: str, name: str, value: Any) -> tuple[Schedule, ...]:
+    if isinstance(value, Schedule) or not isinstance(value, Iterable):
+        raise TypeError(f"{owner}: {name} must be a list of schedules, got {type(value).__name__}")
+    items = tuple(value)
+    for i, s in enumerate(items):
+        if not isinstance(s, Schedule):
+            raise TypeError(f"{owner}: {name}[{i}] must be a Schedule, got {type(s).__name__}")
+    return items
+
+
+# --------------------------------------------------------------------------- combinators
+
+
+@dataclasses.dataclass(frozen=True, kw_only=True, repr=False)
+class Sequence(Schedule):
+    """Run ``schedules[i]`` between ``boundaries[i-1]`` and ``boundaries[i]``.
+
+    The clock restarts at every boundary: at time ``t`` in phase ``i`` the value is
+    ``schedules[i](t - boundaries[i-1])`` (optax's ``join_schedules`` and torch's
+    ``SequentialLR`` work the same way). The last schedule runs to the end.
+
+    Example:
+        >>> import lrplan as lp
+        >>> s = lp.Sequence(
+        ...     schedules=(lp.Constant(value=0.1), lp.Linear(steps=10)), boundaries=(5,)
+        ... )
+        >>> s(4), s(5), s(10), s(15)
+        (0.1, 1.0, 0.5, 0.0)
+    """
+
+    type_name: ClassVar[str] = "sequence"
+    schedules: tuple[Schedule, ...]
+    boundaries_: tuple[float, ...]  # the constructor and configs call it ``boundaries``
+
+    def __init__(self, *, schedules: Iterable[Schedule], boundaries: Iterable[float]) -> None:
+        owner = "Sequence"
+        scheds = _schedule_tuple(owner, "schedules", schedules)
+        if not scheds:
+            raise ValueError(f"{owner}: schedules must hold at least one schedule")
+        if isinstance(boundaries, str) or not isinstance(boundaries, Iterable):
+            raise TypeError(f"{owner}: boundaries must be a list of numbers")
+        bounds = tuple(
+            check_real(owner, f"boundaries[{i}]", b, lo=0.0, lo_open=True)
+            for i, b in enumerate(boundaries)
+        )
+        if len(bounds) != len(scheds) - 1:
+            raise ValueError(
+                f"{owner}: boundaries must have len(schedules) - 1 = {len(scheds) - 1} "
+                f"entries, got {len(bounds)}"
+            )
+        if any(b >= c for b, c in itertools.pairwise(bounds)):
+            raise ValueError(f"{owner}: boundaries must be strictly increasing, got {list(bounds)}")
+        object.__setattr__(self, "schedules", scheds)
+        object.__setattr__(self, "boundaries_", bounds)
+
+    def _at(self, t: Any, xp: Ops) -> Any:
+        starts = (0.0, *self.boundaries_)
+        pieces: list[Callable[[Any], Any]] = [
+            functools.partial(s._at, xp=xp) for s in self.schedules
+        ]
+        return xp.piecewise(t, starts, pieces)
+
+    def _rechain(self, current: float, scale: float, t_prev: float, t: float) -> float | None:
+        starts = (0.0, *self.boundaries_)
+        i: int = SCALAR.count_le(starts, t) - 1
+        j: int = SCALAR.count_le(starts, t_prev) - 1
+        if i == j:  # same phase: the phase's own relative rule applies
+            return self.schedules[i]._rechain(current, scale, t_prev - starts[i], t - starts[i])
+        return Schedule._rechain(self, current, scale, t_prev, t)
+
+    @property
+    def duration(self) -> float | None:
+        last = self.schedules[-1].duration
+        return None if last is None else self.boundaries_[-1] + last if self.boundaries_ else last
+
+    def boundaries(self) -> list[float]:
+        starts = (0.0, *self.boundaries_)
+        out: set[float] = set(self.boundaries_)
+        for start, s in zip(starts, self.schedules, strict=True):
+            out.update(start + b for b in s.boundaries())
+        return sorted(out)
+
+    def to_config(self) -> dict[str, Any]:
+        return {
+            "type": self.type_name,
+            "schedules": [s.to_config() for s in self.schedules],
+            "boundaries": list(self.boundaries_),
+        }
+
+    @classmethod
+    def _config_keys(cls) -> set[str]:
+        return {"schedules", "boundaries"}
+
+    def __repr__(self) -> str:
+        return f"Sequence(schedules={self.schedules!r}, boundaries={self.boundaries_!r})"
+
+
+@dataclasses.dataclass(frozen=True, kw_only=True, repr=False)
+class Product(Schedule):
+    """The pointwise product of several schedules: ``a * b * ...``.
+
+    This is how several factors combine without chained state: a decay times a
+    warmup, a schedule times a constant scale.
+
+    Example:
+        >>> import lrplan as lp
+        >>> s = lp.Linear(steps=10, start=0.0, end=1.0) * lp.Constant(value=0.5)
+        >>> s(4), s(20)
+        (0.2, 0.5)
+    """
+
+    type_name: ClassVar[str] = "product"
+    factors: tuple[Schedule, ...]
+
+    def __post_init__(self) -> None:
+        facs = _schedule_tuple("Product", "factors", self.factors)
+        if not facs:
+            raise ValueError("Product: factors must hold at least one schedule")
+        object.__setattr__(self, "factors", facs)
+
+    def _at(self, t: Any, xp: Ops) -> Any:
+        out = self.factors[0]._at(t, xp)
+        for f in self.factors[1:]:
+            out = out * f._at(t, xp)
+        return out
+
+    @property
+    def duration(self) -> float | None:
+        ds = [f.duration for f in self.factors]
+        return None if any(d is None for d in ds) else max(d for d in ds if d is not None)
+
+    def boundaries(self) -> list[float]:
+        return sorted({b for f in self.factors for b in f.boundaries()})
+
+    def __repr__(self) -> str:
+        return " * ".join(repr(f) for f in self.factors)
+
+
+@dataclasses.dataclass(frozen=True, kw_only=True, repr=False)
+class Clip(Schedule):
+    """Bound a schedule to ``[lo, hi]``: ``min(max(s(t), lo), hi)``.
+
+    ``s.floor(lo)`` is the common case, a minimum learning-rate multiplier.
+
+    Example:
+        >>> import lrplan as lp
+        >>> s = lp.Linear(steps=10).floor(0.2)
+        >>> s(5), s(9), s(10)
+        (0.5, 0.2, 0.2)
+    """
+
+    type_name: ClassVar[str] = "clip"
+    schedule: Schedule
+    lo: float | None = None
+    hi: float | None = None
+
+    def __post_init__(self) -> None:
+        if not isinstance(self.schedule, Schedule):
+            raise TypeError(
+                f"Clip: schedule must be a Schedule, got {type(self.schedule).__name__}"
+            )
+        lo = None if self.lo is None else check_real("Clip", "lo", self.lo, lo=0.0)
+        hi = None if self.hi is None else check_real("Clip", "hi", self.hi, lo=0.0)
+        if lo is None and hi is None:
+            raise ValueError("Clip: give at least one of lo and hi")
+        if lo is not None and hi is not None and lo > hi:
+            raise ValueError(f"Clip: lo must be <= hi, got lo={lo}, hi={hi}")
+        object.__setattr__(self, "lo", lo)
+        object.__setattr__(self, "hi", hi)
+
+    def _at(self, t: Any, xp: Ops) -> Any:
+        v = self.schedule._at(t, xp)
+        if self.lo is not None:
+            v = xp.maximum(v, self.lo)
+        if self.hi is not None:
+            v = xp.minimum(v, self.hi)
+        return v
+
+    @property
+    def duration(self) -> float | None:
+        return self.schedule.duration
+
+    def boundaries(self) -> list[float]:
+        return self.schedule.boundaries()
+
+
+def registry() -> Mapping[str, type[Schedule]]:
+    """The config ``"type"`` names and their classes."""
+    return dict(_REGISTRY)

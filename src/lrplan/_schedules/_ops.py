@@ -1,0 +1,142 @@
+"""Two interchangeable math namespaces: one for Python floats, one for numpy arrays.
+
+Every shape writes its formula once, against ``xp``; ``Schedule.__call__`` passes
+:data:`SCALAR` (plain ``math``, fast for one step) and ``Schedule.values`` passes
+:data:`VECTOR` (numpy, fast for a million steps). The scalar namespace must never
+raise where numpy would return a number, so formulas avoid divisions by values
+that can be zero.
+"""
+
+from __future__ import annotations
+
+import bisect
+import math
+from collections.abc import Callable, Sequence
+from typing import Any
+
+import numpy as np
+
+__all__ = ["SCALAR", "VECTOR", "Ops"]
+
+
+class Ops:
+    """The operations a formula may use. Subclasses bind them to math or numpy."""
+
+    is_vector: bool = False
+    pi: float = math.pi
+
+    def cos(self, x: Any) -> Any:
+        raise NotImplementedError
+
+    def exp(self, x: Any) -> Any:
+        raise NotImplementedError
+
+    def sqrt(self, x: Any) -> Any:
+        raise NotImplementedError
+
+    def tanh(self, x: Any) -> Any:
+        raise NotImplementedError
+
+    def log(self, x: Any) -> Any:
+        raise NotImplementedError
+
+    def floor(self, x: Any) -> Any:
+        raise NotImplementedError
+
+    def power(self, base: Any, exponent: Any) -> Any:
+        raise NotImplementedError
+
+    def minimum(self, a: Any, b: Any) -> Any:
+        raise NotImplementedError
+
+    def maximum(self, a: Any, b: Any) -> Any:
+        raise NotImplementedError
+
+    def where(self, cond: Any, a: Any, b: Any) -> Any:
+        raise NotImplementedError
+
+    def mod(self, a: Any, b: Any) -> Any:
+        raise NotImplementedError
+
+    def count_le(self, sorted_points: Sequence[float], t: Any) -> Any:
+        """How many of ``sorted_points`` are ``<= t`` (``bisect_right``)."""
+        raise NotImplementedError
+
+    def piecewise(
+        self, t: Any, starts: Sequence[float], pieces: Sequence[Callable[[Any], Any]]
+    ) -> Any:
+        """Evaluate ``pieces[i](t - starts[i])`` on ``[starts[i], starts[i+1])``.
+
+        ``starts[0]`` is 0; the last piece runs to infinity.
+        """
+        raise NotImplementedError
+
+
+class _Scalar(Ops):
+    is_vector = False
+    cos = staticmethod(math.cos)  # type: ignore[assignment]
+    exp = staticmethod(math.exp)  # type: ignore[assignment]
+    sqrt = staticmethod(math.sqrt)  # type: ignore[assignment]
+    tanh = staticmethod(math.tanh)  # type: ignore[assignment]
+    log = staticmethod(math.log)  # type: ignore[assignment]
+
+    def floor(self, x: Any) -> Any:
+        return float(math.floor(x))
+
+    def power(self, base: Any, exponent: Any) -> Any:
+        return float(base) ** exponent
+
+    def minimum(self, a: Any, b: Any) -> Any:
+        return a if a < b else b
+
+    def maximum(self, a: Any, b: Any) -> Any:
+        return a if a > b else b
+
+    def where(self, cond: Any, a: Any, b: Any) -> Any:
+        return a if cond else b
+
+    def mod(self, a: Any, b: Any) -> Any:
+        return math.fmod(a, b)
+
+    def count_le(self, sorted_points: Sequence[float], t: Any) -> Any:
+        return bisect.bisect_right(sorted_points, t)
+
+    def piecewise(
+        self, t: Any, starts: Sequence[float], pieces: Sequence[Callable[[Any], Any]]
+    ) -> Any:
+        i = bisect.bisect_right(starts, t) - 1
+        return pieces[i](t - starts[i])
+
+
+class _Vector(Ops):
+    is_vector = True
+    cos = staticmethod(np.cos)  # type: ignore[assignment]
+    exp = staticmethod(np.exp)  # type: ignore[assignment]
+    sqrt = staticmethod(np.sqrt)  # type: ignore[assignment]
+    tanh = staticmethod(np.tanh)  # type: ignore[assignment]
+    log = staticmethod(np.log)  # type: ignore[assignment]
+    floor = staticmethod(np.floor)  # type: ignore[assignment]
+    power = staticmethod(np.power)  # type: ignore[assignment]
+    minimum = staticmethod(np.minimum)  # type: ignore[assignment]
+    maximum = staticmethod(np.maximum)  # type: ignore[assignment]
+    where = staticmethod(np.where)  # type: ignore[assignment]
+    mod = staticmethod(np.fmod)  # type: ignore[assignment]
+
+    def count_le(self, sorted_points: Sequence[float], t: Any) -> Any:
+        return np.searchsorted(np.asarray(sorted_points, dtype=np.float64), t, side="right")
+
+    def piecewise(
+        self, t: Any, starts: Sequence[float], pieces: Sequence[Callable[[Any], Any]]
+    ) -> Any:
+        out = np.empty_like(t, dtype=np.float64)
+        edges = np.asarray(starts, dtype=np.float64)
+        idx = np.searchsorted(edges, t, side="right") - 1
+        for i, piece in enumerate(pieces):
+            mask = idx == i
+            if mask.any():
+                out[mask] = piece(t[mask] - edges[i])
+        return out
+
+
+SCALAR: Ops = _Scalar()
+VECTOR: Ops = _Vector()
