@@ -1,0 +1,1 @@
+"""Differential tests: lrplan's torch-named schedulers against torch's own."""
