@@ -31,6 +31,10 @@ class Ops:
     def exp(self, x: Any) -> Any:
         raise NotImplementedError
 
+    def expm1(self, x: Any) -> Any:
+        """``exp(x) - 1``, accurate near 0."""
+        raise NotImplementedError
+
     def sqrt(self, x: Any) -> Any:
         raise NotImplementedError
 
@@ -75,7 +79,6 @@ class Ops:
 class _Scalar(Ops):
     is_vector = False
     cos = staticmethod(math.cos)  # type: ignore[assignment]
-    exp = staticmethod(math.exp)  # type: ignore[assignment]
     sqrt = staticmethod(math.sqrt)  # type: ignore[assignment]
     tanh = staticmethod(math.tanh)  # type: ignore[assignment]
     log = staticmethod(math.log)  # type: ignore[assignment]
@@ -83,8 +86,23 @@ class _Scalar(Ops):
     def floor(self, x: Any) -> Any:
         return float(math.floor(x))
 
+    def exp(self, x: Any) -> Any:
+        try:
+            return math.exp(x)
+        except OverflowError:  # numpy gives inf here; so must the scalar path
+            return math.inf
+
+    def expm1(self, x: Any) -> Any:
+        try:
+            return math.expm1(x)
+        except OverflowError:  # numpy gives inf here; so must the scalar path
+            return math.inf
+
     def power(self, base: Any, exponent: Any) -> Any:
-        return float(base) ** exponent
+        try:
+            return float(base) ** exponent
+        except (OverflowError, ZeroDivisionError):  # numpy: inf (e.g. 1.01 ** 1e6, 0.0 ** -1)
+            return math.inf
 
     def minimum(self, a: Any, b: Any) -> Any:
         return a if a < b else b
@@ -112,6 +130,7 @@ class _Vector(Ops):
     is_vector = True
     cos = staticmethod(np.cos)  # type: ignore[assignment]
     exp = staticmethod(np.exp)  # type: ignore[assignment]
+    expm1 = staticmethod(np.expm1)  # type: ignore[assignment]
     sqrt = staticmethod(np.sqrt)  # type: ignore[assignment]
     tanh = staticmethod(np.tanh)  # type: ignore[assignment]
     log = staticmethod(np.log)  # type: ignore[assignment]
