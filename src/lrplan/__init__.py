@@ -34,10 +34,19 @@ from ._schedules import (
     warmup,
 )
 from ._warmup import GradualWarmupScheduler, LinearAnnealingLR
+from ._registry import HF_SCHEDULER_NAMES, HFScheduledLR, get_scheduler, hf_schedule
+from ._wrappers import MultiScheduledLR, Warmup, schedule_many
 
 __version__ = "0.1.0"
 
 __all__ = [
+    "HF_SCHEDULER_NAMES",
+    "HFScheduledLR",
+    "MultiScheduledLR",
+    "Warmup",
+    "get_scheduler",
+    "hf_schedule",
+    "schedule_many",
     "EPOCH_DEPRECATION_WARNING",
     "Clip",
     "Constant",

@@ -1,0 +1,447 @@
+"""Wrappers around other schedulers: :class:`Warmup` (a warmup in front of ANY scheduler)
+and :class:`MultiScheduledLR` (several hyperparameters of one optimizer, stepped as one).
+"""
+
+from __future__ import annotations
+
+import copy
+import numbers
+import warnings
+from collections.abc import Mapping
+from collections.abc import Sequence as SequenceABC
+from typing import Any, ClassVar
+
+from torch.optim import Optimizer
+from torch.optim.lr_scheduler import LRScheduler as _TorchLRScheduler
+
+from ._driver import (
+    LRScheduler,
+    ScheduledLR,
+    _as_float,
+    _check_time,
+    _read,
+    _write,
+)
+from ._schedules import Constant, Cosine, Exponential, Linear, Schedule, Sequence
+from ._schedules._core import check_int, check_real
+from ._warmup import is_metric_driven
+
+__all__ = ["WARMUP_SHAPES", "MultiScheduledLR", "Warmup", "schedule_many"]
+
+#: The ramp shapes :class:`Warmup` accepts.
+WARMUP_SHAPES = ("linear", "cosine", "exponential")
+
+
+def _ramp(shape: str, steps: int, start: float, target: float) -> Schedule:
+    """The warmup ramp of one group, in lr units: ``target * r(t)`` with ``r`` from start to 1."""
+    if steps == 0:
+        return Constant(value=target)
+    lo = start * target
+    if shape == "linear":
+        return Linear(steps=steps, start=lo, end=target)
+    if shape == "cosine":
+        return Cosine(steps=steps, start=lo, end=target)
+    if target == 0:
+        return Constant(value=0.0)
+    # Geometric: the same ratio every step, (1/start) ** (1/steps); then hold the target.
+    grow = Exponential(gamma=(1.0 / start) ** (1.0 / steps), start=lo)
+    return Sequence(schedules=(grow, Constant(value=target)), boundaries=(steps,))
+
+
+class Warmup(LRScheduler):
+    r"""Put a warmup in front of any scheduler: lrplan's, torch's, or a metric-driven one.
+
+    For the first ``steps`` steps the lr of each param group ramps from
+    ``start * target`` up to ``target``, where ``target`` is the value the wrapped
+    scheduler wrote at its own step 0 (usually the group's base lr; for
+    ``OneCycleLR`` it is ``max_lr / div_factor``, for ``LinearLR`` it is
+    ``start_factor * base``). With :math:`T` = ``steps``, :math:`a` = ``start`` and
+    :math:`p = t / T`:
+
+    .. math::
+        \text{lr}(t) = \text{target} \cdot \begin{cases}
+            a + (1 - a)\,p & \text{linear} \\
+            a + (1 - a)\,\tfrac12 (1 - \cos \pi p) & \text{cosine} \\
+            a^{\,1 - p} & \text{exponential (geometric; needs } a > 0)
+        \end{cases} \qquad (t < T)
+
+    **The hand-off is continuous.** Step :math:`T` *is* the wrapped scheduler's
+    step 0 (the lr is exactly ``target``), and step :math:`T + k` is its step
+    :math:`k`: nothing is repeated or skipped, and the wrapped scheduler never
+    sees the warmup's values (it is not stepped during the warmup, and its own lr
+    is restored bit for bit before its first step).
+
+    **The first step.** Like every torch scheduler, creating the wrapper performs
+    step 0, which writes ``start * target``: the first optimizer step runs at the
+    start of the ramp (0 with the default ``start=0``; pass e.g. ``start=0.01``
+    to avoid a wasted step). With ``steps=0`` the wrapper is transparent.
+
+    **Metrics.** One ``step(metrics=None)`` serves every kind of scheduler. A
+    metric-driven scheduler (``ReduceLROnPlateau``) receives the metric of every
+    step *after* the hand-off; metrics given during the warmup are ignored,
+    because they were measured at warmup lrs. Passing a metric to a scheduler
+    that takes none raises ``ValueError``.
+
+    **State** is plain data with the wrapped scheduler's own ``state_dict()``
+    nested inside, so ``torch.load(weights_only=True)`` accepts it and resume is
+    bit-exact: create the same wrapped scheduler and wrapper, then
+    ``load_state_dict``.
+
+    **Random access.** :meth:`set_step` (and torch's deprecated ``step(epoch)``)
+    jumps to any step: in the warmup by the closed form, after it by restoring the
+    wrapped scheduler's step-0 state and then ``set_step`` (lrplan schedulers) or
+    replaying its steps (torch's). A metric-driven scheduler cannot be replayed
+    without its metrics, so jumping past the hand-off raises.
+
+    Args:
+        scheduler: the scheduler to warm up, freshly created on its optimizer.
+        steps: warmup length in steps (an int ``>= 0``).
+        start: the ramp's first value as a fraction of each group's target,
+            in ``[0, 1]``; ``exponential`` needs ``start > 0``. Default 0.
+        shape: ``"linear"`` (default), ``"cosine"`` or ``"exponential"``.
+        optimizer: optional; when given it must be the scheduler's optimizer.
+
+    Example:
+        >>> import torch, lrplan as lp
+        >>> opt = torch.optim.SGD(torch.nn.Linear(2, 1).parameters(), lr=1.0)
+        >>> inner = torch.optim.lr_scheduler.StepLR(opt, step_size=2, gamma=0.5)
+        >>> sched = lp.Warmup(inner, steps=4)
+        >>> lrs = [sched.get_last_lr()[0]]
+        >>> for _ in range(8):
+        ...     opt.step(); sched.step(); lrs.append(sched.get_last_lr()[0])
+        >>> lrs
+        [0.0, 0.25, 0.5, 0.75, 1.0, 1.0, 0.5, 0.5, 0.25]
+    """
+
+    _chainable: ClassVar[bool] = False
+    _relative = False
+
+    def __init__(
+        self,
+        scheduler: Any,
+        *,
+        steps: int,
+        start: float = 0.0,
+        shape: str = "linear",
+        optimizer: Optimizer | None = None,
+    ) -> None:
+        owner = "Warmup"
+        if isinstance(scheduler, Optimizer):
+            raise TypeError(
+                f"{owner}: the first argument is the scheduler to warm up, not the optimizer; "
+                "write Warmup(scheduler, steps=...)"
+            )
+        if not (
+            hasattr(scheduler, "step")
+            and hasattr(scheduler, "state_dict")
+            and hasattr(scheduler, "load_state_dict")
+            and isinstance(getattr(scheduler, "optimizer", None), Optimizer)
+        ):
+            raise TypeError(
+                f"{owner}: scheduler must be a learning-rate scheduler bound to an optimizer "
+                "(with .optimizer, .step(), .state_dict() and .load_state_dict()), "
+                f"got {type(scheduler).__name__}"
+            )
+        opt = scheduler.optimizer
+        if optimizer is not None and optimizer is not opt:
+            raise ValueError(
+                f"{owner}: optimizer is not the optimizer the scheduler drives; "
+                "create the scheduler on the same optimizer (or leave optimizer out)"
+            )
+        self.steps = check_int(owner, "steps", steps, lo=0)
+        if not isinstance(shape, str) or shape not in WARMUP_SHAPES:
+            raise ValueError(f"{owner}: shape must be one of {WARMUP_SHAPES}, got {shape!r}")
+        self.shape = shape
+        self.start = float(check_real(owner, "start", start, lo=0.0, hi=1.0))
+        if shape == "exponential" and self.start == 0.0:
+            raise ValueError(
+                f"{owner}: shape='exponential' is a geometric ramp and needs start in (0, 1] "
+                "(for example start=0.01); start=0 never grows"
+            )
+        self.scheduler = scheduler
+        self.metric_driven = is_metric_driven(scheduler)
+        # The wrapped scheduler's step 0: what it just wrote, and its full state.
+        self._targets: list[float] = [_as_float(_read(g, "lr")) for g in opt.param_groups]
+        self._inner_initial: dict[str, Any] = copy.deepcopy(scheduler.state_dict())
+        self._metrics: Any = None
+        super().__init__(opt, -1, False)
+
+    # -- the warmup ramp --------------------------------------------------------------------
+
+    def _make_schedule(self, group_index: int, base: float) -> Schedule:
+        if group_index >= len(self._targets):
+            raise ValueError(
+                f"Warmup: param group {group_index} was added after the Warmup was created; "
+                "add param groups before creating the scheduler and its Warmup"
+            )
+        return _ramp(self.shape, self.steps, self.start, self._targets[group_index])
+
+    @property
+    def targets(self) -> list[float]:
+        """Each group's lr at the wrapped scheduler's step 0 (where the ramp ends)."""
+        return list(self._targets)
+
+    # -- stepping ---------------------------------------------------------------------------
+
+    def step(self, metrics: Any = None, epoch: int | float | None = None) -> None:  # type: ignore[override]
+        """Advance one step; ``metrics`` feeds a metric-driven wrapped scheduler.
+
+        ``epoch`` is torch's deprecated argument (it warns); prefer :meth:`set_step`.
+        """
+        if metrics is not None and not self.metric_driven:
+            raise ValueError(
+                f"Warmup: the wrapped {type(self.scheduler).__name__} takes no metric; "
+                "call step() without one (use set_step(t) to jump to a step)"
+            )
+        self._count_step(epoch)
+        self._metrics = metrics
+        try:
+            self._update_lr(epoch)
+        finally:
+            self._metrics = None
+
+    def _update_lr(self, epoch: int | float | None = None) -> None:
+        if epoch is not None:
+            self._jump(epoch)
+            return
+        t = self.last_epoch + 1
+        if t < self.steps:
+            super()._update_lr(None)
+            return
+        if t == self.steps:
+            self._write_targets()
+        else:
+            inner = self.scheduler
+            if self.metric_driven:
+                if self._metrics is None:
+                    raise ValueError(
+                        f"Warmup: the warmup is over and the wrapped {type(inner).__name__} "
+                        "needs a metric: call step(metrics=value)"
+                    )
+                inner.step(self._metrics)
+            else:
+                inner.step()
+        self.last_epoch = t
+        self._record()
+
+    def set_step(self, t: int | float) -> None:
+        """Jump to step ``t``: the ramp's closed form, or the wrapped scheduler at ``t - steps``."""
+        self._jump(t)
+
+    def _jump(self, t: Any) -> None:
+        t = _check_time("Warmup.set_step", t)
+        k = t - self.steps
+        inner = self.scheduler
+        if k > 0 and self.metric_driven:
+            raise ValueError(
+                f"Warmup: cannot jump to step {t}, past the hand-off to the metric-driven "
+                f"{type(inner).__name__}, whose steps depend on metrics; restore a "
+                "checkpoint with load_state_dict() instead"
+            )
+        if k > 0 and not isinstance(inner, LRScheduler) and not float(k).is_integer():
+            raise ValueError(
+                f"Warmup: step {t} puts {type(inner).__name__} at fractional step {k}; "
+                "only lrplan schedulers accept fractional steps"
+            )
+        self._reset_inner()
+        if k < 0:
+            super().set_step(t)
+            return
+        self._write_targets()
+        if k > 0:
+            if isinstance(inner, LRScheduler):
+                inner.set_step(k)
+            else:
+                with warnings.catch_warnings():
+                    warnings.simplefilter("ignore", UserWarning)
+                    for _ in range(int(k)):
+                        inner.step()
+        self.last_epoch = t
+        self._record()
+
+    def _reset_inner(self) -> None:
+        """Put the wrapped scheduler back at its step 0 (its state when it was wrapped)."""
+        self.scheduler.load_state_dict(copy.deepcopy(self._inner_initial))
+
+    def _write_targets(self) -> None:
+        """The hand-off: every group holds exactly the wrapped scheduler's step-0 value."""
+        for group, v in zip(self.optimizer.param_groups, self._targets, strict=True):
+            _write(group, "lr", v)
+
+    def _record(self) -> None:
+        self._last_values = [_as_float(_read(g, "lr")) for g in self.optimizer.param_groups]
+        self._written = list(self._last_values)
+
+    def get_lr(self) -> list[Any]:
+        """The lr of every group at the current step (ramp, or the wrapped scheduler's)."""
+        if self.last_epoch < self.steps:
+            return super().get_lr()
+        return self.get_last_lr()
+
+    @property
+    def phase(self) -> tuple[str, float]:
+        """``("warmup", progress)`` during the ramp, then ``("wrapped", steps since hand-off)``."""
+        if self.last_epoch < self.steps:
+            return ("warmup", self.last_epoch / self.steps)
+        return ("wrapped", float(self.last_epoch - self.steps))
+
+    # -- state ------------------------------------------------------------------------------
+
+    def _config(self) -> dict[str, Any]:
+        return {
+            "class": "Warmup",
+            "key": self.key,
+            "steps": self.steps,
+            "start": self.start,
+            "shape": self.shape,
+            "scheduler": type(self.scheduler).__name__,
+        }
+
+    def _extra_state(self) -> dict[str, Any]:
+        return {"targets": list(self._targets), "scheduler": self.scheduler.state_dict()}
+
+    def _load_extra_state(self, state: Mapping[str, Any]) -> None:
+        targets = state.get("targets")
+        inner_state = state.get("scheduler")
+        if not isinstance(targets, list) or len(targets) != len(self._targets):
+            raise ValueError("Warmup.load_state_dict: state key 'targets' is missing or malformed")
+        if not isinstance(inner_state, Mapping):
+            raise ValueError(
+                "Warmup.load_state_dict: state key 'scheduler' (the wrapped scheduler's "
+                "state) is missing or malformed"
+            )
+        self._targets = [float(v) for v in targets]
+        self._build_schedules()
+        self.scheduler.load_state_dict(inner_state)
+
+    def load_state_dict(  # type: ignore[override]
+        self, state_dict: Mapping[str, Any], *, on_config_change: str = "error"
+    ) -> None:
+        """Restore the wrapper and the wrapped scheduler; write the saved lrs back.
+
+        The wrapper's settings (``steps``, ``start``, ``shape``, the wrapped class)
+        must match the saved ones: only ``on_config_change="error"`` is supported,
+        since a warmup of another length would not line up with the wrapped
+        scheduler's saved step.
+        """
+        if on_config_change != "error":
+            raise ValueError(
+                "Warmup.load_state_dict: only on_config_change='error' is supported "
+                f"(got {on_config_change!r})"
+            )
+        super().load_state_dict(state_dict, on_config_change="error")
+
+
+# --------------------------------------------------------------------------- several keys
+
+
+class MultiScheduledLR(_TorchLRScheduler):
+    """Several hyperparameters of one optimizer on pure schedules, stepped as one scheduler.
+
+    A thin container of one :class:`~lrplan.ScheduledLR` per key, built by
+    :func:`schedule_many`. ``step()``, ``set_step(t)``, ``state_dict()`` and
+    ``load_state_dict()`` act on all of them at once; ``schedulers[key]`` gives
+    each one. It is a torch ``LRScheduler`` (Lightning accepts it);
+    ``get_last_lr()`` reports the ``"lr"`` values when lr is scheduled, else those
+    of the first key.
+    """
+
+    def __init__(self, optimizer: Optimizer, schedulers: Mapping[str, ScheduledLR]) -> None:
+        # torch's base __init__ is not called: each child did the protocol's work.
+        self.optimizer = optimizer
+        self.schedulers: dict[str, ScheduledLR] = dict(schedulers)
+        if not self.schedulers:
+            raise ValueError("MultiScheduledLR: give at least one key to schedule")
+        self.last_epoch = next(iter(self.schedulers.values())).last_epoch
+
+    def _main(self) -> ScheduledLR:
+        return self.schedulers.get("lr") or next(iter(self.schedulers.values()))
+
+    def step(self, epoch: int | float | None = None) -> None:  # type: ignore[override]
+        """Step every key's scheduler once (``epoch``: torch's deprecated form)."""
+        for s in self.schedulers.values():
+            s.step(epoch)
+        self.last_epoch = self._main().last_epoch
+
+    def set_step(self, t: int | float) -> None:
+        """Jump every key's scheduler to step ``t`` (exact closed form)."""
+        for s in self.schedulers.values():
+            s.set_step(t)
+        self.last_epoch = self._main().last_epoch
+
+    def get_last_lr(self) -> list[Any]:
+        return self._main().get_last_lr()
+
+    def get_last_values(self) -> dict[str, list[Any]]:
+        """The last values written, per key."""
+        return {k: s.get_last_lr() for k, s in self.schedulers.items()}
+
+    def get_lr(self) -> list[Any]:
+        return self._main().get_lr()
+
+    def state_dict(self) -> dict[str, Any]:
+        """Plain data: each key's own scheduler state, by key."""
+        return {"schedulers": {k: s.state_dict() for k, s in self.schedulers.items()}}
+
+    def load_state_dict(self, state_dict: Mapping[str, Any], **kwargs: Any) -> None:  # type: ignore[override]
+        """Restore every key's scheduler (``kwargs`` go to each ``load_state_dict``)."""
+        saved = state_dict.get("schedulers") if isinstance(state_dict, Mapping) else None
+        if not isinstance(saved, Mapping) or set(saved) != set(self.schedulers):
+            have = sorted(self.schedulers)
+            got = sorted(saved) if isinstance(saved, Mapping) else None
+            raise ValueError(
+                f"MultiScheduledLR.load_state_dict: the state schedules keys {got}, "
+                f"this scheduler {have}"
+            )
+        for k, s in self.schedulers.items():
+            s.load_state_dict(saved[k], **kwargs)
+        self.last_epoch = self._main().last_epoch
+
+
+def schedule_many(
+    optimizer: Optimizer,
+    schedules: Mapping[str, Schedule | SequenceABC[Schedule]],
+    *,
+    relative: Mapping[str, bool] | None = None,
+    last_epoch: int = -1,
+) -> MultiScheduledLR:
+    """Schedule several param-group keys of ``optimizer`` at once.
+
+    Args:
+        optimizer: the optimizer.
+        schedules: ``{key: schedule}`` where key is any key :class:`ScheduledLR`
+            accepts (``"lr"``, ``"momentum"``, ``"weight_decay"``, ``"betas[0]"``,
+            ``"betas[1]"``, ...) and the value one schedule for every group or a
+            list with one per group.
+        relative: per-key override of :class:`ScheduledLR`'s ``relative``
+            (multipliers of each group's base value, or absolute values).
+        last_epoch: the last step taken, when resuming.
+
+    Example:
+        >>> import torch, lrplan as lp
+        >>> opt = torch.optim.SGD(torch.nn.Linear(2, 1).parameters(), lr=0.1, momentum=0.9)
+        >>> sched = lp.schedule_many(opt, {
+        ...     "lr": lp.warmup(lp.Cosine(steps=90), steps=10),
+        ...     "momentum": lp.Linear(steps=10, start=0.95, end=0.85),
+        ... })
+        >>> for _ in range(10):
+        ...     opt.step(); sched.step()
+        >>> opt.param_groups[0]["lr"], round(opt.param_groups[0]["momentum"], 6)
+        (0.1, 0.85)
+    """
+    if not isinstance(schedules, Mapping) or not schedules:
+        raise TypeError(
+            "schedule_many: schedules must be a non-empty dict {key: schedule}, "
+            f"got {type(schedules).__name__}"
+        )
+    rel = dict(relative or {})
+    unknown = sorted(set(rel) - set(schedules))
+    if unknown:
+        raise ValueError(f"schedule_many: relative names keys {unknown} that are not scheduled")
+    if isinstance(last_epoch, bool) or not isinstance(last_epoch, numbers.Integral):
+        raise TypeError(f"schedule_many: last_epoch must be an int >= -1, got {last_epoch!r}")
+    built = {
+        key: ScheduledLR(optimizer, s, key=key, relative=rel.get(key), last_epoch=last_epoch)
+        for key, s in schedules.items()
+    }
+    return MultiScheduledLR(optimizer, built)

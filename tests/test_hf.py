@@ -1,0 +1,438 @@
+"""lrplan.get_scheduler / hf_schedule against transformers.get_scheduler, the oracle.
+
+Every HF name is run side by side with transformers' own scheduler on twin
+optimizers, with random warmup/total/kwargs (hypothesis), through and past
+``num_training_steps``; the lr of every param group must agree at every step.
+"""
+
+from __future__ import annotations
+
+import math
+import warnings
+from typing import Any
+
+import numpy as np
+import pytest
+import torch
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+import lrplan as lp
+
+transformers = pytest.importorskip("transformers")
+from transformers import get_scheduler as hf_get_scheduler  # noqa: E402
+
+SETTINGS = settings(
+    max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+
+NAMES_WITH_SCHEDULES = [n for n in lp.HF_SCHEDULER_NAMES if n != "reduce_lr_on_plateau"]
+
+
+def _twin(lrs: tuple[float, ...], default_lr: float) -> torch.optim.Optimizer:
+    groups = [{"params": [torch.nn.Parameter(torch.zeros(2))], "lr": lr} for lr in lrs]
+    return torch.optim.SGD(groups, lr=default_lr)
+
+
+def _lrs(opt: torch.optim.Optimizer) -> list[float]:
+    return [float(g["lr"]) for g in opt.param_groups]
+
+
+def _close(a: list[float], b: list[float]) -> bool:
+    return all(math.isclose(x, y, rel_tol=1e-9, abs_tol=1e-15) for x, y in zip(a, b, strict=True))
+
+
+def _run_both(
+    name: str,
+    w: int | None,
+    n: int | None,
+    kw: dict[str, Any],
+    extra: int = 25,
+    lrs: tuple[float, ...] = (0.1, 0.02),
+) -> tuple[list[list[float]], list[list[float]]]:
+    o_hf, o_lp = _twin(lrs, lrs[0]), _twin(lrs, lrs[0])
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        ref = hf_get_scheduler(name, o_hf, w, n, dict(kw))
+        mine = lp.get_scheduler(name, o_lp, w, n, dict(kw))
+    total = (n or 0) + (w or 0) + extra
+    a, b = [_lrs(o_hf)], [_lrs(o_lp)]
+    for _ in range(total):
+        o_hf.step()
+        o_lp.step()
+        ref.step()
+        mine.step()
+        a.append(_lrs(o_hf))
+        b.append(_lrs(o_lp))
+    return a, b
+
+
+def _assert_same(name: str, a: list[list[float]], b: list[list[float]], info: Any) -> None:
+    for s, (x, y) in enumerate(zip(a, b, strict=True)):
+        assert _close(x, y), f"{name} {info}: step {s}: transformers {x}, lrplan {y}"
+
+
+# --------------------------------------------------------------------------- differential
+
+
+warm = st.integers(min_value=0, max_value=30)
+total = st.integers(min_value=0, max_value=80)
+cycles = st.sampled_from([0.5, 0.25, 1.0, 1.5, 2.0, 3.0, 0.0])
+
+
+@SETTINGS
+@given(w=warm, n=total)
+@pytest.mark.parametrize("name", ["linear", "constant_with_warmup"])
+def test_linear_and_constant_with_warmup_match_transformers(name: str, w: int, n: int) -> None:
+    a, b = _run_both(name, w, n, {})
+    _assert_same(name, a, b, (w, n))
+
+
+def test_constant_matches_transformers() -> None:
+    a, b = _run_both("constant", None, None, {}, extra=10)
+    _assert_same("constant", a, b, ())
+
+
+@SETTINGS
+@given(w=warm, n=total, c=cycles)
+def test_cosine_matches_transformers_including_past_the_end(w: int, n: int, c: float) -> None:
+    a, b = _run_both("cosine", w, n, {"num_cycles": c}, extra=max(40, n))
+    _assert_same("cosine", a, b, (w, n, c))
+
+
+@SETTINGS
+@given(w=warm, n=total, c=st.integers(min_value=0, max_value=60))
+def test_cosine_with_restarts_matches_transformers(w: int, n: int, c: int) -> None:
+    a, b = _run_both("cosine_with_restarts", w, n, {"num_cycles": c})
+    _assert_same("cosine_with_restarts", a, b, (w, n, c))
+
+
+@SETTINGS
+@given(
+    w=warm,
+    n=total,
+    lr_end=st.sampled_from([1e-7, 1e-3, 0.0, 0.05]),
+    power=st.sampled_from([0.5, 1.0, 2.0, 3.0, 1.7]),
+)
+def test_polynomial_matches_transformers(w: int, n: int, lr_end: float, power: float) -> None:
+    if n == w:
+        return  # transformers divides by N - W = 0 at step W (see test below)
+    kw = {"lr_end": lr_end, "power": power}
+    a, b = _run_both("polynomial", w, n, kw)
+    _assert_same("polynomial", a, b, (w, n, kw))
+
+
+@SETTINGS
+@given(w=warm, timescale=st.one_of(st.none(), st.integers(min_value=1, max_value=100)))
+def test_inverse_sqrt_matches_transformers(w: int, timescale: int | None) -> None:
+    kw = {} if timescale is None else {"timescale": timescale}
+    a, b = _run_both("inverse_sqrt", w, None, kw, extra=60)
+    _assert_same("inverse_sqrt", a, b, (w, kw))
+
+
+min_lr_kwargs = st.one_of(
+    st.builds(lambda r: {"min_lr_rate": r}, st.floats(min_value=0.0, max_value=1.0)),
+    st.builds(lambda m: {"min_lr": m}, st.floats(min_value=0.0, max_value=0.1)),
+)
+
+
+@SETTINGS
+@given(w=warm, n=total, c=cycles, kw=min_lr_kwargs)
+def test_cosine_with_min_lr_matches_transformers(
+    w: int, n: int, c: float, kw: dict[str, float]
+) -> None:
+    kw = {**kw, "num_cycles": c}
+    a, b = _run_both("cosine_with_min_lr", w, n, kw, extra=max(40, n))
+    _assert_same("cosine_with_min_lr", a, b, (w, n, kw))
+
+
+@SETTINGS
+@given(
+    w=warm,
+    n=total,
+    c=cycles,
+    kw=min_lr_kwargs,
+    wr=st.one_of(st.none(), st.floats(min_value=0.0, max_value=1.0)),
+)
+def test_cosine_warmup_with_min_lr_matches_transformers(
+    w: int, n: int, c: float, kw: dict[str, float], wr: float | None
+) -> None:
+    kw = {**kw, "num_cycles": c}
+    if wr is not None:
+        kw["warmup_lr_rate"] = wr
+    a, b = _run_both("cosine_warmup_with_min_lr", w, n, kw, extra=max(40, n))
+    _assert_same("cosine_warmup_with_min_lr", a, b, (w, n, kw))
+
+
+@SETTINGS
+@given(
+    w=warm,
+    d=st.integers(min_value=0, max_value=30),
+    s=st.integers(min_value=0, max_value=30),
+    wt=st.sampled_from(["linear", "cosine", "1-sqrt"]),
+    dt=st.sampled_from(["linear", "cosine", "1-sqrt"]),
+    m=st.sampled_from([0.0, 0.1, 0.5, 0.9]),
+    c=st.sampled_from([0.5, 0.25, 1.0]),
+    stable_given=st.booleans(),
+)
+def test_warmup_stable_decay_matches_transformers(
+    w: int, d: int, s: int, wt: str, dt: str, m: float, c: float, stable_given: bool
+) -> None:
+    kw: dict[str, Any] = {
+        "num_decay_steps": d,
+        "warmup_type": wt,
+        "decay_type": dt,
+        "min_lr_ratio": m,
+        "num_cycles": c,
+    }
+    if stable_given:
+        kw["num_stable_steps"] = s
+        n = None
+    else:
+        n = w + s + d
+    a, b = _run_both("warmup_stable_decay", w, n, kw, extra=w + s + d + 10)
+    _assert_same("warmup_stable_decay", a, b, (w, n, kw))
+
+
+@pytest.mark.parametrize("name", NAMES_WITH_SCHEDULES)
+def test_enum_names_and_tensor_lrs(name: str) -> None:
+    """transformers' SchedulerType works as the name, and tensor lrs stay tensors."""
+    from transformers.trainer_utils import SchedulerType
+
+    kw: dict[str, Any] = {
+        "cosine_with_min_lr": {"min_lr_rate": 0.1},
+        "cosine_warmup_with_min_lr": {"min_lr_rate": 0.1},
+        "warmup_stable_decay": {"num_decay_steps": 5},
+    }.get(name, {})
+    params = [torch.nn.Parameter(torch.zeros(2))]
+    o_hf = torch.optim.SGD(params, lr=0.1)
+    lr_t = torch.tensor(0.1, dtype=torch.float64)
+    o_lp = torch.optim.SGD([torch.nn.Parameter(torch.zeros(2))], lr=lr_t, foreach=False)
+    ref = hf_get_scheduler(name, o_hf, 4, 20, dict(kw))
+    mine = lp.get_scheduler(SchedulerType(name), o_lp, 4, 20, dict(kw))
+    for _ in range(30):
+        o_hf.step()
+        o_lp.step()
+        ref.step()
+        mine.step()
+        assert o_lp.param_groups[0]["lr"] is lr_t
+        assert _close(_lrs(o_hf), _lrs(o_lp))
+
+
+def test_non_chainable_like_lambdalr() -> None:
+    """An external change is overwritten at the next step, as transformers' LambdaLR does."""
+    o_hf, o_lp = _twin((0.1,), 0.1), _twin((0.1,), 0.1)
+    ref = hf_get_scheduler("linear", o_hf, 3, 20)
+    mine = lp.get_scheduler("linear", o_lp, 3, 20)
+    for s in range(25):
+        if s == 7:
+            for o in (o_hf, o_lp):
+                o.param_groups[0]["lr"] *= 0.5
+        o_hf.step()
+        o_lp.step()
+        ref.step()
+        mine.step()
+        assert _close(_lrs(o_hf), _lrs(o_lp)), s
+
+
+# --------------------------------------------------------------------------- reduce on plateau
+
+
+def test_reduce_lr_on_plateau_matches_transformers() -> None:
+    kw = {"mode": "min", "factor": 0.5, "patience": 1, "min_lr": 1e-4}
+    o_hf, o_lp = _twin((0.1, 0.05), 0.1), _twin((0.1, 0.05), 0.1)
+    ref = hf_get_scheduler("reduce_lr_on_plateau", o_hf, scheduler_specific_kwargs=kw)
+    mine = lp.get_scheduler("reduce_lr_on_plateau", o_lp, scheduler_specific_kwargs=kw)
+    rng = np.random.default_rng(0)
+    head = [1.0, 0.9, 0.95, 0.97, 0.99, 0.8, 0.85, 0.86, 0.9, 0.9, 0.9, 0.9]
+    metrics = [*head, *rng.uniform(0.5, 1.0, 30)]
+    for m in metrics:
+        ref.step(float(m))
+        mine.step(float(m))
+        assert _close(_lrs(o_hf), _lrs(o_lp))
+    assert _lrs(o_lp) != [0.1, 0.05]  # it did reduce
+
+
+# --------------------------------------------------------------------------- errors
+
+
+@pytest.mark.parametrize(
+    ("name", "w", "n", "match"),
+    [
+        ("linear", None, 10, "linear requires `num_warmup_steps`"),
+        ("cosine", 3, None, "cosine requires `num_training_steps`"),
+        ("constant_with_warmup", None, None, "requires `num_warmup_steps`"),
+        ("inverse_sqrt", None, None, "requires `num_warmup_steps`"),
+        ("polynomial", 2, None, "requires `num_training_steps`"),
+        ("cosine_with_restarts", 2, None, "requires `num_training_steps`"),
+    ],
+)
+def test_missing_step_counts_raise_like_transformers(
+    name: str, w: int | None, n: int | None, match: str
+) -> None:
+    kw: dict[str, Any] = {}
+    with pytest.raises(ValueError, match="requires `num_"):
+        hf_get_scheduler(name, _twin((0.1,), 0.1), w, n, kw)
+    with pytest.raises(ValueError, match=match):
+        lp.get_scheduler(name, _twin((0.1,), 0.1), w, n, kw)
+
+
+@pytest.mark.parametrize(
+    ("name", "kw", "n", "exc", "match"),
+    [
+        ("bogus", {}, 10, ValueError, "not a valid SchedulerType"),
+        ("cosine_with_min_lr", {}, 10, ValueError, "One of min_lr or min_lr_rate"),
+        (
+            "cosine_with_min_lr",
+            {"min_lr": 0.1, "min_lr_rate": 0.1},
+            10,
+            ValueError,
+            "Only one of min_lr",
+        ),
+        ("cosine_warmup_with_min_lr", {}, 10, ValueError, "One of min_lr or min_lr_rate"),
+        ("polynomial", {"lr_end": 0.5}, 10, ValueError, "must be smaller than initial lr"),
+        ("warmup_stable_decay", {"num_decay_steps": 2}, None, ValueError, "Either num_training"),
+        (
+            "warmup_stable_decay",
+            {"num_decay_steps": 2, "warmup_type": "exp"},
+            10,
+            ValueError,
+            "Unknown warmup type",
+        ),
+        (
+            "warmup_stable_decay",
+            {"num_decay_steps": 2, "decay_type": "exp"},
+            10,
+            ValueError,
+            "Unknown decay type",
+        ),
+        ("warmup_stable_decay", {}, 10, TypeError, "num_decay_steps"),
+        ("cosine", {"cycles": 2}, 10, TypeError, "cycles"),
+    ],
+)
+def test_bad_arguments_raise_like_transformers(
+    name: str, kw: dict[str, Any], n: int | None, exc: type[Exception], match: str
+) -> None:
+    with pytest.raises(exc):
+        hf_get_scheduler(name, _twin((0.1,), 0.1), 2, n, dict(kw))
+    with pytest.raises(exc, match=match):
+        lp.get_scheduler(name, _twin((0.1,), 0.1), 2, n, dict(kw))
+
+
+def test_wsd_both_totals_warns_like_transformers() -> None:
+    kw = {"num_decay_steps": 2, "num_stable_steps": 3}
+    with pytest.warns(UserWarning, match="num_stable_steps will be used"):
+        hf_get_scheduler("warmup_stable_decay", _twin((0.1,), 0.1), 2, 50, dict(kw))
+    with pytest.warns(UserWarning, match="num_stable_steps will be used"):
+        s = lp.get_scheduler("warmup_stable_decay", _twin((0.1,), 0.1), 2, 50, dict(kw))
+    assert s.schedules[0](4) == 1.0  # warmup 2 + stable 3: stable until step 5
+    assert s.schedules[0](2 + 3 + 2) == 0.0
+
+
+def test_lrplan_is_stricter_where_transformers_fails_late() -> None:
+    """Cases where transformers crashes mid-run or writes a negative lr raise at once."""
+    opt = _twin((0.1,), 0.1)
+    # transformers: ZeroDivisionError at step W when N == W.
+    ref = hf_get_scheduler("polynomial", _twin((0.1,), 0.1), 3, 3)
+    with pytest.raises(ZeroDivisionError), warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        for _ in range(4):
+            ref.step()
+    s = lp.get_scheduler("polynomial", opt, 3, 3)  # lrplan: lr_end from step W on
+    s.set_step(3)
+    assert math.isclose(s.get_last_lr()[0], 1e-7)
+    # negative stable phase (N < W + D): transformers silently misbehaves.
+    with pytest.raises(ValueError, match="stable phase would be negative"):
+        lp.get_scheduler(
+            "warmup_stable_decay", opt, 5, 6, scheduler_specific_kwargs={"num_decay_steps": 3}
+        )
+    with pytest.raises(ValueError, match="min_lr_rate"):
+        lp.get_scheduler("cosine_with_min_lr", opt, 1, 5, {"min_lr_rate": -0.5})
+    with pytest.raises(TypeError, match="unexpected scheduler_specific_kwargs"):
+        lp.get_scheduler("constant", opt, scheduler_specific_kwargs={"num_cycles": 1})
+    with pytest.raises(ValueError, match="greedy"):
+        lp.get_scheduler("greedy", opt)
+    with pytest.raises(TypeError, match="num_warmup_steps must be an integer"):
+        lp.get_scheduler("linear", opt, 2.5, 10)
+    with pytest.raises(TypeError, match="not an Optimizer"):
+        lp.get_scheduler("linear", object(), 2, 10)  # type: ignore[arg-type]
+
+
+# --------------------------------------------------------------------------- schedules as values
+
+
+@pytest.mark.parametrize("name", NAMES_WITH_SCHEDULES)
+def test_hf_schedule_is_the_scheduler_schedule_and_round_trips(name: str) -> None:
+    kw: dict[str, Any] = {
+        "polynomial": {"lr_end": 1e-4, "power": 2.0},
+        "cosine_with_min_lr": {"min_lr": 0.01},
+        "cosine_warmup_with_min_lr": {"min_lr_rate": 0.1, "warmup_lr_rate": 0.2},
+        "warmup_stable_decay": {"num_decay_steps": 6, "decay_type": "1-sqrt"},
+        "cosine_with_restarts": {"num_cycles": 3},
+    }.get(name, {})
+    w, n = (None, None) if name == "constant" else (5, 30)
+    plan = lp.hf_schedule(name, num_warmup_steps=w, num_training_steps=n, base_lr=0.1, **kw)
+    opt = _twin((0.1, 0.3), 0.1)
+    sched = lp.get_scheduler(name, opt, w, n, kw)
+    assert sched.schedules[0] == plan
+    ts = np.arange(0, 60)
+    vec = plan.values(ts)
+    assert np.allclose(vec, [plan(int(t)) for t in ts], rtol=1e-12, atol=0)
+    for t in ts:
+        assert math.isclose(sched.get_last_lr()[1], 0.3 * plan(int(t)), rel_tol=1e-12)
+        opt.step()
+        sched.step()
+    assert lp.Schedule.from_config(plan.to_config()) == plan
+
+
+def test_hf_schedule_needs_base_lr_only_for_lr_units() -> None:
+    with pytest.raises(ValueError, match="base_lr"):
+        lp.hf_schedule("polynomial", num_warmup_steps=1, num_training_steps=5)
+    with pytest.raises(ValueError, match="base_lr"):
+        lp.hf_schedule("cosine_with_min_lr", num_warmup_steps=1, num_training_steps=5, min_lr=0.1)
+    s = lp.hf_schedule(
+        "cosine_with_min_lr", num_warmup_steps=1, num_training_steps=5, min_lr_rate=0.1
+    )
+    assert math.isclose(s(5), 0.1)
+    with pytest.raises(ValueError, match="metric"):
+        lp.hf_schedule("reduce_lr_on_plateau")
+
+
+def test_golden_values() -> None:
+    """A few values by hand, independent of transformers."""
+    lin = lp.hf_schedule("linear", num_warmup_steps=4, num_training_steps=12)
+    assert [lin(t) for t in (0, 2, 4, 8, 12, 20)] == [0.0, 0.5, 1.0, 0.5, 0.0, 0.0]
+    cos = lp.hf_schedule("cosine", num_warmup_steps=0, num_training_steps=10)
+    assert [round(cos(t), 12) for t in (0, 5, 10, 15, 20)] == [1.0, 0.5, 0.0, 0.5, 1.0]
+    inv = lp.hf_schedule("inverse_sqrt", num_warmup_steps=4)
+    assert [inv(t) for t in (2, 4, 16, 40)] == [0.5, 1.0, 0.5, 1 / math.sqrt(10)]
+    wsd = lp.hf_schedule(
+        "warmup_stable_decay",
+        num_warmup_steps=2,
+        num_training_steps=10,
+        num_decay_steps=4,
+        min_lr_ratio=0.2,
+        decay_type="linear",
+    )
+    assert [round(wsd(t), 12) for t in (0, 1, 2, 5, 6, 8, 10, 50)] == [
+        0.2, 0.6, 1.0, 1.0, 1.0, 0.6, 0.2, 0.2,
+    ]  # fmt: skip
+
+
+def test_state_round_trip_resumes_bit_exactly(weights_only_roundtrip: Any) -> None:
+    kw = {"num_decay_steps": 10, "decay_type": "1-sqrt", "min_lr_ratio": 0.1}
+    opt = _twin((0.1, 0.01), 0.1)
+    s = lp.get_scheduler("warmup_stable_decay", opt, 5, 40, kw)
+    for _ in range(17):
+        opt.step()
+        s.step()
+    state = weights_only_roundtrip(s.state_dict())
+    opt2 = _twin((0.1, 0.01), 0.1)
+    s2 = lp.get_scheduler("warmup_stable_decay", opt2, 5, 40, kw)
+    s2.load_state_dict(state)
+    for _ in range(30):
+        opt.step()
+        s.step()
+        opt2.step()
+        s2.step()
+        assert _lrs(opt) == _lrs(opt2)
