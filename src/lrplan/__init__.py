@@ -18,6 +18,8 @@ Example:
 from __future__ import annotations
 
 from ._compat import LambdaLR, StepLR
+from ._compat_cyclic import CosineAnnealingWarmRestarts, CyclicLR, OneCycleLR
+from ._compat_plateau import ReduceLROnPlateau
 from ._driver import EPOCH_DEPRECATION_WARNING, LRScheduler, ScheduledLR
 from ._schedules import (
     Clip,
@@ -32,6 +34,10 @@ from ._schedules import (
     Sequence,
     Step,
     warmup,
+    CosineRestarts,
+    Cyclic,
+    OneCycle,
+    OneCycleMomentum,
 )
 from ._warmup import GradualWarmupScheduler, LinearAnnealingLR
 from ._registry import HF_SCHEDULER_NAMES, HFScheduledLR, get_scheduler, hf_schedule
@@ -67,4 +73,12 @@ __all__ = [
     "StepLR",
     "__version__",
     "warmup",
+    "CosineAnnealingWarmRestarts",
+    "CosineRestarts",
+    "Cyclic",
+    "CyclicLR",
+    "OneCycle",
+    "OneCycleLR",
+    "OneCycleMomentum",
+    "ReduceLROnPlateau",
 ]

@@ -6,6 +6,7 @@ from collections.abc import Callable
 from typing import Any
 
 from ._core import Clip, Product, Schedule, Sequence, registry
+from ._cyclic import CosineRestarts, Cyclic, OneCycle, OneCycleMomentum
 from ._shapes import (
     Constant,
     Cosine,
@@ -34,6 +35,10 @@ __all__ = [
     "Step",
     "registry",
     "warmup",
+    "CosineRestarts",
+    "Cyclic",
+    "OneCycle",
+    "OneCycleMomentum",
 ]
 
 #: Names a spec string may call (``lrplan plot "warmup(Cosine(steps=90), steps=10)"``).
@@ -49,4 +54,8 @@ SPEC_NAMES: dict[str, Callable[..., Any]] = {
     "Product": Product,
     "Clip": Clip,
     "warmup": warmup,
+    "Cyclic": Cyclic,
+    "OneCycle": OneCycle,
+    "OneCycleMomentum": OneCycleMomentum,
+    "CosineRestarts": CosineRestarts,
 }
