@@ -22,6 +22,23 @@ from ._compat_cyclic import CosineAnnealingWarmRestarts, CyclicLR, OneCycleLR
 from ._compat_plateau import ReduceLROnPlateau
 from ._driver import EPOCH_DEPRECATION_WARNING, LRScheduler, ScheduledLR
 from ._schedules import (
+    Duration,
+    ExponentialRamp,
+    InverseSqrt,
+    Repeat,
+    RunLength,
+    Shift,
+    Tanh,
+    TimeScale,
+    Unbound,
+    UntunedWarmup,
+    WarmupStableDecay,
+    epochs,
+    fraction,
+    large_batch,
+    per_iteration,
+    ramp,
+    scale_lr,
     Clip,
     Constant,
     Cosine,
@@ -40,12 +57,31 @@ from ._schedules import (
     OneCycleMomentum,
 )
 from ._warmup import GradualWarmupScheduler, LinearAnnealingLR
+from ._wsd import WSDScheduler
 from ._registry import HF_SCHEDULER_NAMES, HFScheduledLR, get_scheduler, hf_schedule
 from ._wrappers import MultiScheduledLR, Warmup, schedule_many
 
 __version__ = "0.1.0"
 
 __all__ = [
+    "Duration",
+    "ExponentialRamp",
+    "InverseSqrt",
+    "Repeat",
+    "RunLength",
+    "Shift",
+    "Tanh",
+    "TimeScale",
+    "Unbound",
+    "UntunedWarmup",
+    "WSDScheduler",
+    "WarmupStableDecay",
+    "epochs",
+    "fraction",
+    "large_batch",
+    "per_iteration",
+    "ramp",
+    "scale_lr",
     "HF_SCHEDULER_NAMES",
     "HFScheduledLR",
     "MultiScheduledLR",

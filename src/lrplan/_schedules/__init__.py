@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
+from ._catalogue import ExponentialRamp, InverseSqrt, Tanh, UntunedWarmup, WarmupStableDecay
 from ._core import Clip, Product, Schedule, Sequence, registry
 from ._cyclic import CosineRestarts, Cyclic, OneCycle, OneCycleMomentum
 from ._shapes import (
@@ -16,18 +17,53 @@ from ._shapes import (
     MultiStep,
     Polynomial,
     Step,
+    ramp,
     warmup,
+)
+from ._time import (
+    Duration,
+    Repeat,
+    RunLength,
+    Shift,
+    TimeScale,
+    Unbound,
+    epochs,
+    fraction,
+    large_batch,
+    per_iteration,
+    scale_lr,
 )
 
 __all__ = [
+    "Duration",
+    "ExponentialRamp",
+    "InverseSqrt",
+    "Repeat",
+    "RunLength",
+    "Shift",
+    "Tanh",
+    "TimeScale",
+    "Unbound",
+    "UntunedWarmup",
+    "WarmupStableDecay",
+    "epochs",
+    "fraction",
+    "large_batch",
+    "per_iteration",
+    "ramp",
+    "scale_lr",
     "SPEC_NAMES",
     "Clip",
     "Constant",
     "Cosine",
+    "CosineRestarts",
+    "Cyclic",
     "Exponential",
     "FiniteShape",
     "Linear",
     "MultiStep",
+    "OneCycle",
+    "OneCycleMomentum",
     "Polynomial",
     "Product",
     "Schedule",
@@ -35,10 +71,6 @@ __all__ = [
     "Step",
     "registry",
     "warmup",
-    "CosineRestarts",
-    "Cyclic",
-    "OneCycle",
-    "OneCycleMomentum",
 ]
 
 #: Names a spec string may call (``lrplan plot "warmup(Cosine(steps=90), steps=10)"``).
@@ -54,6 +86,18 @@ SPEC_NAMES: dict[str, Callable[..., Any]] = {
     "Product": Product,
     "Clip": Clip,
     "warmup": warmup,
+    "InverseSqrt": InverseSqrt,
+    "WarmupStableDecay": WarmupStableDecay,
+    "Tanh": Tanh,
+    "UntunedWarmup": UntunedWarmup,
+    "ExponentialRamp": ExponentialRamp,
+    "Shift": Shift,
+    "TimeScale": TimeScale,
+    "Repeat": Repeat,
+    "per_iteration": per_iteration,
+    "large_batch": large_batch,
+    "epochs": epochs,
+    "fraction": fraction,
     "Cyclic": Cyclic,
     "OneCycle": OneCycle,
     "OneCycleMomentum": OneCycleMomentum,

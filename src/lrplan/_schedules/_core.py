@@ -116,9 +116,33 @@ def _to_plain(value: Any) -> Any:
     return value
 
 
+#: Keys of a duration in a config (``{"epochs": 5}``); see :mod:`lrplan._schedules._time`.
+_DURATION_KEYS = frozenset({"steps", "epochs", "fraction"})
+
+
+class Unresolved:
+    """Marker base of values that need a run length first (durations, unbound plans).
+
+    A schedule constructed with such an argument is deferred (see
+    :meth:`Schedule.__new__`) until it is bound to a run.
+    """
+
+    __slots__ = ()
+
+
+def _is_unresolved(value: Any) -> bool:
+    if isinstance(value, Unresolved):
+        return True
+    return isinstance(value, tuple | list) and any(isinstance(v, Unresolved) for v in value)
+
+
 def _from_plain(value: Any) -> Any:
     if isinstance(value, Mapping) and "type" in value:
         return Schedule.from_config(value)
+    if isinstance(value, Mapping) and value and _DURATION_KEYS.issuperset(value):
+        from ._time import Duration
+
+        return Duration.from_config(value)
     if isinstance(value, list | tuple):
         return tuple(_from_plain(v) for v in value)
     return value
@@ -142,6 +166,15 @@ class Schedule:
     """
 
     type_name: ClassVar[str] = ""
+
+    def __new__(cls, *args: Any, **kwargs: Any) -> Any:
+        # A duration in epochs or a fraction of the run (or an unbound plan) among
+        # the arguments defers the whole construction until ``bind`` (lrplan._time).
+        if cls.type_name and any(_is_unresolved(v) for v in kwargs.values()):
+            from ._time import Unbound
+
+            return Unbound.defer(cls.type_name, kwargs)
+        return super().__new__(cls)
 
     def __init_subclass__(cls, **kwargs: Any) -> None:
         super().__init_subclass__(**kwargs)
@@ -183,6 +216,18 @@ class Schedule:
             return None
         return float(current * (self._at(t, SCALAR) / prev))
 
+    def bind(self, run: Any = None, **run_length: Any) -> Schedule:
+        """This schedule with every duration resolved to steps for one run.
+
+        ``run`` is a :class:`lrplan.RunLength`, or give its fields as keywords
+        (``total_steps``, ``epochs``, ``steps_per_epoch``, ``batches_per_epoch``,
+        ``accumulation``). A schedule without durations returns itself.
+        """
+        from ._time import RunLength
+
+        RunLength.coerce(run, run_length)
+        return self
+
     # -- description --------------------------------------------------------------------
 
     @property
@@ -223,7 +268,8 @@ class Schedule:
                 f"accepted keys: {sorted(names)}"
             )
         kwargs = {k: _from_plain(v) for k, v in config.items() if k != "type"}
-        return cls(**kwargs)
+        built: Schedule = cls(**kwargs)  # an Unbound plan where a duration needs a run
+        return built
 
     @classmethod
     def _config_keys(cls) -> set[str]:

@@ -19,6 +19,7 @@ __all__ = [
     "MultiStep",
     "Polynomial",
     "Step",
+    "ramp",
     "warmup",
 ]
 
@@ -137,11 +138,20 @@ class Cosine(FiniteShape):
     past its end: the formula keeps running, so the value climbs back to ``start``
     at ``2 * steps`` (period ``2 * steps``). The default holds ``end`` instead.
 
+    ``end`` is the floor (a minimum multiplier). ``k`` is the k-decay exponent of
+    Zhang & Li (2021): the cosine runs on :math:`t^k / \text{steps}^k`, so
+    ``k > 1`` keeps the value high for longer and ``k < 1`` drops it sooner; ``k=1``
+    (the default) is the plain cosine, and its config omits ``k``:
+
+    .. math:: s(t) = \text{end} + (\text{start} - \text{end})
+              \cdot \tfrac{1}{2}\left(1 + \cos(\pi\, t^k / \text{steps}^k)\right)
+
     When another scheduler also changes the value, the relative update is affine
     around ``end`` (torch's recursive form): the distance to the floor is scaled.
 
-    Reference: Loshchilov & Hutter, *SGDR: Stochastic Gradient Descent with Warm
-    Restarts*, ICLR 2017.
+    References: Loshchilov & Hutter, *SGDR: Stochastic Gradient Descent with Warm
+    Restarts*, ICLR 2017; Zhang & Li, *k-decay: A New Method For Learning Rate
+    Schedule*, arXiv:2004.05909, 2021 (``k``).
 
     Example:
         >>> import lrplan as lp
@@ -151,12 +161,15 @@ class Cosine(FiniteShape):
         >>> p = lp.Cosine(steps=10, periodic=True)
         >>> round(p(15), 6), p(20)
         (0.5, 1.0)
+        >>> round(lp.Cosine(steps=10, k=2.0)(5), 6)  # 0.5 * (1 + cos(pi / 4))
+        0.853553
     """
 
     type_name: ClassVar[str] = "cosine"
     start: float = 1.0
     end: float = 0.0
     periodic: bool = False
+    k: float = 1.0
 
     def __post_init__(self) -> None:
         super().__post_init__()
@@ -166,8 +179,14 @@ class Cosine(FiniteShape):
             raise TypeError(f"Cosine: periodic must be a bool, got {self.periodic!r}")
         if self.periodic and self.after != "hold":
             raise ValueError("Cosine: periodic=True runs forever; leave after at its default")
+        object.__setattr__(self, "k", check_real("Cosine", "k", self.k, lo=0.0, lo_open=True))
+        if self.periodic and self.k != 1:
+            raise ValueError("Cosine: k-decay (k != 1) is not periodic; use periodic=False")
 
     def _shape(self, u: Any, xp: Ops) -> Any:
+        if self.k != 1:  # k-decay: the cosine runs on (u / steps) ** k
+            angle = xp.pi * xp.power(u / self.steps, self.k)
+            return self.end + (self.start - self.end) * 0.5 * (1.0 + xp.cos(angle))
         return self.end + (self.start - self.end) * 0.5 * (1.0 + xp.cos(xp.pi * u / self.steps))
 
     def _at(self, t: Any, xp: Ops) -> Any:
@@ -176,15 +195,28 @@ class Cosine(FiniteShape):
         return super()._at(t, xp)
 
     def _rechain(self, current: float, scale: float, t_prev: float, t: float) -> float | None:
+        if self.after == "restart" and t // self.steps != t_prev // self.steps:
+            # Across a restart the affine rule around ``end`` is meaningless (it can even
+            # go negative): scale by the plain ratio instead.
+            return Schedule._rechain(self, current, scale, t_prev, t)
         above_prev = self._at(t_prev, SCALAR) - self.end
+        above = self._at(t, SCALAR) - self.end
         if above_prev == 0:
-            return None
+            # At the floor: held there (past the end) nothing changes, so whatever other
+            # schedulers did to the value persists; leaving it (periodic) is undefined.
+            return float(current) if above == 0 else None
         floor = scale * self.end
-        return float(floor + (current - floor) * ((self._at(t, SCALAR) - self.end) / above_prev))
+        return float(floor + (current - floor) * (above / above_prev))
 
     @property
     def duration(self) -> float | None:
         return None if self.periodic else super().duration
+
+    def to_config(self) -> dict[str, Any]:
+        cfg = super().to_config()
+        if self.k == 1:  # configs (and fingerprints) written before k existed stay the same
+            del cfg["k"]
+        return cfg
 
 
 @dataclasses.dataclass(frozen=True, kw_only=True, repr=False)
@@ -328,7 +360,31 @@ class MultiStep(Schedule):
         return sorted(set(self.milestones))
 
 
-_WARMUP_SHAPES = ("linear", "cosine")
+_WARMUP_SHAPES = ("linear", "cosine", "exponential")
+
+
+def ramp(shape: str, *, steps: float, start: float, end: float) -> Schedule:
+    """A ramp from ``start`` to ``end`` over ``steps`` in one of the warmup shapes.
+
+    ``"linear"`` is :class:`Linear`, ``"cosine"`` a half-cosine (:class:`Cosine`),
+    ``"exponential"`` the saturating :class:`~lrplan.ExponentialRamp` (Ma & Yarats
+    2021, rescaled to reach ``end`` exactly at ``steps``). Shared by
+    :func:`warmup` and the warmup wrappers, so every warmup has the same shapes.
+
+    Example:
+        >>> import lrplan as lp
+        >>> lp.ramp("linear", steps=4, start=0.0, end=1.0)(2)
+        0.5
+    """
+    if shape not in _WARMUP_SHAPES:
+        raise ValueError(f"warmup: shape must be one of {_WARMUP_SHAPES}, got {shape!r}")
+    if shape == "linear":
+        return Linear(steps=steps, start=start, end=end)
+    if shape == "cosine":
+        return Cosine(steps=steps, start=start, end=end)
+    from ._catalogue import ExponentialRamp
+
+    return ExponentialRamp(steps=steps, start=start, end=end)
 
 
 def warmup(
@@ -338,7 +394,8 @@ def warmup(
 
     The result is a :class:`Sequence`; ``schedule``'s clock starts when the warmup
     ends, and the hand-off is continuous. ``steps=0`` returns ``schedule`` itself.
-    ``shape`` is ``"linear"`` or ``"cosine"`` (a half-cosine ramp).
+    ``shape`` is ``"linear"``, ``"cosine"`` (a half-cosine ramp) or
+    ``"exponential"`` (a saturating ``1 - exp`` ramp, see :func:`ramp`).
 
     Example:
         >>> import lrplan as lp
@@ -346,6 +403,13 @@ def warmup(
         >>> s(0), s(5), s(10), s(100)
         (0.0, 0.5, 1.0, 0.0)
     """
+    from ._time import defer_if_unbound
+
+    deferred = defer_if_unbound(
+        "warmup", {"schedule": schedule, "steps": steps, "start": start, "shape": shape}
+    )
+    if deferred is not None:
+        return deferred
     if not isinstance(schedule, Schedule):
         raise TypeError(f"warmup: schedule must be a Schedule, got {type(schedule).__name__}")
     n = check_real("warmup", "steps", steps, lo=0.0)
@@ -354,10 +418,5 @@ def warmup(
         raise ValueError(f"warmup: shape must be one of {_WARMUP_SHAPES}, got {shape!r}")
     if n == 0:
         return schedule
-    peak = schedule(0)
-    ramp: Schedule = (
-        Linear(steps=n, start=s0, end=peak)
-        if shape == "linear"
-        else Cosine(steps=n, start=s0, end=peak)
-    )
-    return Sequence(schedules=(ramp, schedule), boundaries=(n,))
+    ramp_ = ramp(shape, steps=n, start=s0, end=schedule(0))
+    return Sequence(schedules=(ramp_, schedule), boundaries=(n,))
