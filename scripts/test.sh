@@ -1,0 +1,59 @@
+#!/usr/bin/env bash
+# Install lrplan with its test dependencies into .venv, then run every check CI runs:
+# ruff, mypy and the whole pytest suite (integration-marked tests included).
+#
+#   bash scripts/test.sh                 # what the README and .ci/run run
+#   bash scripts/test.sh -k spec -x      # extra arguments go to pytest
+#
+# Environment: PYTHON (default python3) creates the venv; LRPLAN_VENV (default .venv)
+# is where it lives. An existing venv is reused and brought up to date.
+set -euo pipefail
+cd "$(dirname "${BASH_SOURCE[0]}")/.."
+
+PYTHON="${PYTHON:-python3}"
+VENV="${LRPLAN_VENV:-.venv}"
+export PIP_DISABLE_PIP_VERSION_CHECK=1 PIP_NO_INPUT=1
+
+step() { printf '\n==> %s\n' "$*"; }
+
+if [ ! -x "$VENV/bin/python" ]; then
+    step "creating $VENV with $("$PYTHON" --version 2>&1)"
+    if ! "$PYTHON" -m venv "$VENV"; then
+        # Debian-style Pythons without ensurepip: make the venv bare and let the
+        # system pip install into it.
+        rm -rf "$VENV"
+        "$PYTHON" -m venv --without-pip "$VENV"
+        "$PYTHON" -m pip --python "$VENV/bin/python" install --quiet pip
+    fi
+fi
+PY="$VENV/bin/python"
+
+# torch first, from a local wheel if pip can find one (pip config find-links), so that
+# resolving lrplan's dependencies can never pull a CUDA build from PyPI. Without a
+# local wheel, take the pinned version from PyTorch's CPU-only index.
+if ! "$PY" -c "import torch" 2>/dev/null; then
+    step "installing torch (pinned by constraints.txt)"
+    if ! "$PY" -m pip install --quiet --no-index --no-deps -c constraints.txt torch; then
+        echo "no local torch wheel found; using https://download.pytorch.org/whl/cpu" >&2
+        "$PY" -m pip install --quiet --no-deps -c constraints.txt torch \
+            --index-url https://download.pytorch.org/whl/cpu
+    fi
+fi
+
+step 'installing lrplan with the dev extra: pip install -c constraints.txt -e ".[dev]"'
+"$PY" -m pip install --quiet -c constraints.txt -e ".[dev]"
+
+step "ruff check"
+"$PY" -m ruff check .
+
+step "mypy (strict, config in pyproject.toml)"
+"$PY" -m mypy
+
+step "pytest (whole suite)"
+status=0
+"$PY" -m pytest "$@" || status=$?
+if [ "$status" -eq 5 ]; then
+    echo "pytest collected no tests; nothing failed, so this counts as success"
+    exit 0
+fi
+exit "$status"
