@@ -261,7 +261,15 @@ class Warmup(LRScheduler):
 
     def _reset_inner(self) -> None:
         """Put the wrapped scheduler back at its step 0 (its state when it was wrapped)."""
-        self.scheduler.load_state_dict(copy.deepcopy(self._inner_initial))
+        self._load_inner(copy.deepcopy(self._inner_initial))
+
+    def _load_inner(self, state: Mapping[str, Any]) -> None:
+        # The groups first hold the wrapped scheduler's own step-0 values, so a
+        # scheduler that keeps a foreign value it finds in the optimizer on load
+        # (as torch-named lrplan classes do, for a restored optimizer state) sees
+        # none: the ramp is the wrapper's, not an external change.
+        self._write_targets()
+        self.scheduler.load_state_dict(state)
 
     def _write_targets(self) -> None:
         """The hand-off: every group holds exactly the wrapped scheduler's step-0 value."""
@@ -298,7 +306,29 @@ class Warmup(LRScheduler):
         }
 
     def _extra_state(self) -> dict[str, Any]:
-        return {"targets": list(self._targets), "scheduler": self.scheduler.state_dict()}
+        return {"targets": list(self._targets), "scheduler": self._inner_state()}
+
+    def _inner_state(self) -> dict[str, Any]:
+        """The wrapped scheduler's ``state_dict()``, as of its own step.
+
+        During the warmup the groups hold the ramp, which the wrapped scheduler
+        must not mistake for an external change (lrplan schedulers record the
+        groups' current values): it sees its own step-0 values while it saves.
+        """
+        if self.last_epoch >= self.steps:
+            return dict(self.scheduler.state_dict())
+        groups = self.optimizer.param_groups
+        held = [g["lr"] for g in groups]
+        values = [_as_float(v) for v in held]
+        self._write_targets()
+        try:
+            return dict(self.scheduler.state_dict())
+        finally:
+            for group, obj, v in zip(groups, held, values, strict=True):
+                if obj is group["lr"]:  # a tensor, filled in place
+                    _write(group, "lr", v)
+                else:
+                    group["lr"] = obj
 
     def _load_extra_state(self, state: Mapping[str, Any]) -> None:
         targets = state.get("targets")
@@ -312,7 +342,7 @@ class Warmup(LRScheduler):
             )
         self._targets = [float(v) for v in targets]
         self._build_schedules()
-        self.scheduler.load_state_dict(inner_state)
+        self._load_inner(inner_state)
 
     def load_state_dict(  # type: ignore[override]
         self, state_dict: Mapping[str, Any], *, on_config_change: str = "error"
