@@ -7,6 +7,7 @@ Expected values come from formulas written independently here with ``math``
 
 from __future__ import annotations
 
+import itertools
 import math
 import pickle
 from collections.abc import Callable
@@ -268,7 +269,7 @@ def test_warmup_shapes_continuous_hand_off(shape: str) -> None:
     assert close(plan(10 - 1e-9), 1.0, rel=1e-8)
     assert plan(10) == 1.0
     ramp = [plan(t) for t in range(11)]
-    assert all(a < b for a, b in zip(ramp, ramp[1:], strict=False))
+    assert all(a < b for a, b in itertools.pairwise(ramp))
 
 
 def test_warmup_exponential_formula() -> None:
@@ -370,9 +371,7 @@ times = st.floats(min_value=0, max_value=1e7, allow_nan=False)
     warm=st.sampled_from(["linear", "cosine", "1-sqrt"]),
     w0=st.floats(0, 1),
 )
-def test_wsd_properties(
-    w: int, s: int, d: int, m: float, decay: str, warm: str, w0: float
-) -> None:
+def test_wsd_properties(w: int, s: int, d: int, m: float, decay: str, warm: str, w0: float) -> None:
     sched = lp.WarmupStableDecay(
         warmup=w,
         stable=s,
@@ -467,7 +466,7 @@ def test_exponential_ramp_properties(steps: float, start: float, end: float, r: 
         assert s(steps / 2) >= (start + end) / 2 - 1e-9
 
 
-# --------------------------------------------------------------------------- differential vs transformers
+# ------------------------------------------------------------- differential vs transformers
 
 transformers = pytest.importorskip("transformers", reason="transformers is the oracle here")
 
@@ -492,7 +491,9 @@ def test_inverse_sqrt_matches_transformers(warmup: int, timescale: int | None) -
 
 @pytest.mark.parametrize("warmup_type", ["linear", "cosine", "1-sqrt"])
 @pytest.mark.parametrize("decay_type", ["linear", "cosine", "1-sqrt"])
-@pytest.mark.parametrize(("w", "d", "n", "m"), [(10, 20, 100, 0.0), (3, 7, 50, 0.25), (0, 5, 9, 0.1)])
+@pytest.mark.parametrize(
+    ("w", "d", "n", "m"), [(10, 20, 100, 0.0), (3, 7, 50, 0.25), (0, 5, 9, 0.1)]
+)
 def test_wsd_matches_transformers(
     warmup_type: str, decay_type: str, w: int, d: int, n: int, m: float
 ) -> None:
