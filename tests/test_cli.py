@@ -67,6 +67,26 @@ def test_plot_png_only_when_not_a_terminal(
     assert "at step 50" in stdout
 
 
+def test_plot_plan_with_durations(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    spec = "warmup(Cosine(steps=fraction(1) - epochs(2)), steps=epochs(2))"
+    argv = [
+        "plot",
+        spec,
+        "--steps",
+        "1000",
+        "--steps-per-epoch",
+        "100",
+        "-o",
+        str(tmp_path / "p.png"),
+    ]
+    assert main(argv) == 0
+    assert_png(tmp_path / "p.png")
+    assert "Sequence(" in capsys.readouterr().out  # bound: 200 warmup steps, 800 of cosine
+    assert main(["plot", spec, "--steps", "1000", "--terminal"]) == 2
+    assert "--steps-per-epoch" in capsys.readouterr().err
+    assert main(["plot", spec, "--terminal"]) == 2
+
+
 def test_plot_config_files(tmp_path: Path) -> None:
     plan = lp.warmup(lp.Cosine(steps=90, end=0.01), steps=10)
     as_json = tmp_path / "plan.json"
@@ -184,6 +204,14 @@ def test_demo_custom_schedule() -> None:
     plan = lp.Step(step_size=30, gamma=0.5)
     r = _demo.run_demo(epochs=1, schedule=plan, base_lr=0.02, out=None, progress=False)
     np.testing.assert_allclose(r.lrs, 0.02 * plan.values(np.arange(r.steps)), rtol=1e-12)
+
+
+def test_demo_binds_plans_in_epochs_and_fractions() -> None:
+    plan = lp.warmup(lp.Cosine(steps=lp.fraction(1) - lp.epochs(1)), steps=lp.epochs(1))
+    r = _demo.run_demo(epochs=2, schedule=plan, out=None, progress=False)
+    spe = _demo.STEPS_PER_EPOCH
+    assert r.schedule == lp.warmup(lp.Cosine(steps=spe), steps=spe)
+    assert r.lrs[spe] == r.base_lr  # the peak, one epoch in
 
 
 def test_demo_progress_bar_on_a_log_stream() -> None:

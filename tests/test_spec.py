@@ -12,7 +12,7 @@ from hypothesis import strategies as st
 
 import lrplan as lp
 from lrplan._schedules import SPEC_NAMES
-from lrplan._spec import SpecError, load_schedule, parse_spec
+from lrplan._spec import SpecError, bind_schedule, load_schedule, parse_spec
 
 # --------------------------------------------------------------------------- accepted specs
 
@@ -57,6 +57,29 @@ def test_valid_specs_build_the_same_schedule_as_the_api(text: str, expected: lp.
     got = parse_spec(text)
     assert got == expected
     assert [got(t) for t in (0, 7, 50, 10_000)] == [expected(t) for t in (0, 7, 50, 10_000)]
+
+
+def test_durations_in_epochs_and_fractions() -> None:
+    text = "warmup(Cosine(steps=fraction(1) - epochs(2), end=0.1), steps=epochs(2))"
+    plan = parse_spec(text)
+    assert plan == lp.warmup(
+        lp.Cosine(steps=lp.fraction(1) - lp.epochs(2), end=0.1), steps=lp.epochs(2)
+    )
+    bound = bind_schedule(plan, total_steps=1000, steps_per_epoch=50)
+    assert bound == lp.warmup(lp.Cosine(steps=900, end=0.1), steps=100)
+    assert parse_spec("Linear(steps=2 * epochs(3) + 10)").bind(steps_per_epoch=5) == lp.Linear(
+        steps=40
+    )
+    assert parse_spec("Linear(steps=-epochs(1) + fraction(1))").bind(
+        total_steps=100, steps_per_epoch=10
+    ) == lp.Linear(steps=90)
+
+
+def test_binding_errors_are_spec_errors() -> None:
+    plan = parse_spec("Cosine(steps=epochs(3))")
+    with pytest.raises(SpecError, match="steps_per_epoch"):
+        bind_schedule(plan, total_steps=100)
+    assert bind_schedule(lp.Cosine(steps=10)) == lp.Cosine(steps=10)
 
 
 def test_readme_spec_values() -> None:
@@ -170,6 +193,8 @@ def test_repeated_keywords_are_refused_not_overwritten() -> None:
         ("Cosine(steps=1e999)", "steps"),
         ("-Cosine(steps=10)", "unary minus"),
         ("2 * 3", "'*'"),
+        ("Cosine(steps=1 + 2)", "'+'"),
+        ("Cosine(steps=epochs(1) - 'x')", "epochs(1) - 'x'"),
         ("Constant().then(5, at=3)", "then"),
     ],
 )
@@ -217,6 +242,9 @@ def _combine(children: st.SearchStrategy[lp.Schedule]) -> st.SearchStrategy[lp.S
         ),
         st.tuples(children, st.floats(0, 0.5)).map(lambda al: al[0].floor(al[1])),
         st.tuples(children, st.integers(1, 1000)).map(lambda an: lp.warmup(an[0], steps=an[1])),
+        st.tuples(children, st.integers(1, 5)).map(
+            lambda an: lp.warmup(an[0], steps=lp.epochs(an[1]))  # an unbound plan
+        ),
     )
 
 

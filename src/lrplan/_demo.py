@@ -261,7 +261,8 @@ def run_demo(
     Args:
         epochs: passes over the data (48 steps each).
         schedule: multiplier of ``base_lr`` per step; by default warmup + cosine
-            sized to the run (:func:`default_schedule`).
+            sized to the run (:func:`default_schedule`). Durations in
+            ``epochs(...)`` or ``fraction(...)`` are bound to this run.
         seed: makes the data, the initial weights and the batch order.
         base_lr: the peak learning rate of AdamW.
         out: PNG path, or ``None`` for no picture.
@@ -272,7 +273,10 @@ def run_demo(
         raise ValueError(f"epochs must be a positive integer, got {epochs!r}")
     spe = STEPS_PER_EPOCH
     total = epochs * spe
-    plan = default_schedule(total) if schedule is None else schedule
+    if schedule is None:
+        plan = default_schedule(total)
+    else:  # a plan in epochs or fractions of the run is resolved for this run
+        plan = schedule.bind(total_steps=total, steps_per_epoch=spe)
     bar = _Progress(total, epochs, stream or sys.stderr) if progress else None
     start = time.perf_counter()
     lrs, losses, initial_loss, final_loss, accuracy = _train(

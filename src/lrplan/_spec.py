@@ -11,14 +11,21 @@ other than ``*`` between schedules, ``**kwargs``) is rejected with a
 
 Grammar accepted by :func:`parse_spec`::
 
-    expr     := call | expr "*" expr | number | string | True | False | None
+    expr     := call | expr "*" expr | expr "+" expr | expr "-" expr
+              | number | string | True | False | None
               | "-" expr | "[" expr, ... "]" | "(" expr, ... ")"
     call     := NAME "(" args ")"                  # NAME in lrplan._schedules.SPEC_NAMES
               | expr "." ("then" | "clip" | "floor") "(" args ")"
     args     := positional and keyword arguments (no *args, no **kwargs)
 
-``*`` needs a schedule on at least one side (``a * b`` or ``0.5 * a``); list
-literals become tuples, so schedules stay hashable.
+``*`` needs a schedule or a duration on at least one side (``a * b``, ``0.5 * a``,
+``2 * epochs(1)``); ``+`` and ``-`` need a duration on at least one side
+(``fraction(1) - epochs(2)``). List literals become tuples, so schedules stay
+hashable.
+
+A spec whose durations are in epochs or fractions of the run (``epochs(2)``,
+``fraction(0.1)``) gives an unbound plan; call ``.bind(...)`` on it with the run's
+length before evaluating it.
 """
 
 from __future__ import annotations
@@ -31,9 +38,9 @@ from pathlib import Path
 from typing import Any
 
 from lrplan import _schedules
-from lrplan._schedules import Schedule
+from lrplan._schedules import Duration, Schedule
 
-__all__ = ["CONFIG_SUFFIXES", "SpecError", "load_schedule", "parse_spec"]
+__all__ = ["CONFIG_SUFFIXES", "SpecError", "bind_schedule", "load_schedule", "parse_spec"]
 
 #: File suffixes that :func:`load_schedule` reads as config files.
 CONFIG_SUFFIXES = (".json", ".yaml", ".yml")
@@ -89,17 +96,25 @@ class _Evaluator:
             raise self._reject(node, f"constant of type {type(value).__name__}")
         if isinstance(node, ast.UnaryOp) and isinstance(node.op, ast.USub):
             operand = self.eval(node.operand, d)
-            if isinstance(operand, bool) or not isinstance(operand, int | float):
-                raise self._reject(node, "unary minus on a non-number")
+            if isinstance(operand, bool) or not isinstance(operand, int | float | Duration):
+                raise self._reject(node, "unary minus on something other than a number:")
             return -operand
         if isinstance(node, ast.List | ast.Tuple):
             return tuple(self.eval(elt, d) for elt in node.elts)
         if isinstance(node, ast.BinOp) and isinstance(node.op, ast.Mult):
             left = self.eval(node.left, d)
             right = self.eval(node.right, d)
-            if not (isinstance(left, Schedule) or isinstance(right, Schedule)):
-                raise self._reject(node, "'*' without a schedule on either side:")
+            if not any(isinstance(v, Schedule | Duration) for v in (left, right)):
+                raise self._reject(node, "'*' without a schedule or duration on either side:")
             return self._apply(node, lambda: left * right)
+        if isinstance(node, ast.BinOp) and isinstance(node.op, ast.Add | ast.Sub):
+            left = self.eval(node.left, d)
+            right = self.eval(node.right, d)
+            if not any(isinstance(v, Duration) for v in (left, right)):
+                raise self._reject(node, "'+' or '-' without a duration on either side:")
+            if isinstance(node.op, ast.Add):
+                return self._apply(node, lambda: left + right)
+            return self._apply(node, lambda: left - right)
         if isinstance(node, ast.Call):
             return self._call(node, d)
         if isinstance(node, ast.Name):
@@ -258,3 +273,32 @@ def load_schedule(spec_or_path: str | os.PathLike[str]) -> Schedule:
         return Schedule.from_config(cfg)
     except (TypeError, ValueError, KeyError) as exc:
         raise SpecError(f"{path}: {exc}") from exc
+
+
+def bind_schedule(
+    schedule: Schedule,
+    *,
+    total_steps: float | None = None,
+    steps_per_epoch: float | None = None,
+) -> Schedule:
+    """``schedule.bind(...)`` for a run, with binding errors raised as :class:`SpecError`.
+
+    Plans whose durations are in epochs or fractions of the run
+    (``Cosine(steps=fraction(0.9))``) become ordinary schedules in steps; other
+    schedules come back unchanged. Only the given run facts are passed on.
+
+    Example:
+        >>> from lrplan._spec import bind_schedule, parse_spec
+        >>> plan = parse_spec("warmup(Cosine(steps=fraction(1) - epochs(1)), steps=epochs(1))")
+        >>> bind_schedule(plan, total_steps=1000, steps_per_epoch=100).boundaries()
+        [100.0]
+    """
+    run = {
+        k: v
+        for k, v in (("total_steps", total_steps), ("steps_per_epoch", steps_per_epoch))
+        if v is not None
+    }
+    try:
+        return schedule.bind(**run)
+    except (TypeError, ValueError) as exc:
+        raise SpecError(str(exc)) from exc

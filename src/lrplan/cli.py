@@ -104,7 +104,16 @@ def _parser() -> argparse.ArgumentParser:
         "--steps",
         type=_positive_int,
         default=None,
-        help="last step drawn (default: the schedule's duration, or 1000 if it has none)",
+        help=(
+            "last step drawn, and the run length for plans with fraction(...) durations "
+            "(default: the schedule's duration, or 1000 if it has none)"
+        ),
+    )
+    plot.add_argument(
+        "--steps-per-epoch",
+        type=_positive_float,
+        default=None,
+        help="epoch size in steps, for plans with durations in epochs(...)",
     )
     plot.add_argument("-o", "--out", type=Path, default=None, help="PNG to write")
     plot.add_argument("--terminal", action="store_true", help="draw a terminal chart")
@@ -121,9 +130,20 @@ def _error(message: str) -> None:
 
 def _cmd_plot(args: argparse.Namespace) -> int:
     from lrplan._plot import default_steps, plot_schedules, terminal_chart
-    from lrplan._spec import load_schedule
+    from lrplan._schedules import Unbound
+    from lrplan._spec import SpecError, bind_schedule, load_schedule
 
     schedule = load_schedule(args.spec)
+    if isinstance(schedule, Unbound):
+        try:
+            schedule = bind_schedule(
+                schedule, total_steps=args.steps, steps_per_epoch=args.steps_per_epoch
+            )
+        except SpecError as exc:
+            raise SpecError(
+                f"{exc}. On the command line, --steps gives the run length and "
+                "--steps-per-epoch the epoch size."
+            ) from exc
     named = {args.spec if len(args.spec) <= 80 else repr(schedule): schedule}
     steps = args.steps if args.steps is not None else default_steps(named)
     title = args.title if args.title is not None else repr(schedule)
@@ -149,11 +169,17 @@ def _cmd_plot(args: argparse.Namespace) -> int:
 
 def _cmd_demo(args: argparse.Namespace) -> int:
     from lrplan import _demo
-    from lrplan._spec import load_schedule
+    from lrplan._spec import bind_schedule, load_schedule
 
-    schedule = load_schedule(args.schedule) if args.schedule is not None else None
     epochs = args.epochs if args.epochs is not None else _demo.DEFAULT_EPOCHS
     total = epochs * _demo.STEPS_PER_EPOCH
+    schedule = None
+    if args.schedule is not None:
+        schedule = bind_schedule(
+            load_schedule(args.schedule),
+            total_steps=total,
+            steps_per_epoch=_demo.STEPS_PER_EPOCH,
+        )
     if schedule is not None and schedule.duration is not None and schedule.duration != total:
         print(
             f"note: the schedule lasts {schedule.duration:g} steps and this run "
