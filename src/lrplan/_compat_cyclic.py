@@ -511,18 +511,20 @@ def _is_int(value: Any) -> bool:
 class _Shifted(Schedule):
     """``inner(t + offset)``: where torch's restart counters run ahead of or behind ``t``.
 
-    Its config is ``inner``'s: the offset is run state (saved in the scheduler's
-    extra state), not part of the schedule's identity.
+    Its config is ``canonical``'s (the schedule an uninterrupted run follows): the
+    offset is run state, saved in the scheduler's extra state, not the schedule's
+    identity.
     """
 
     inner: Schedule
     offset: float
+    canonical: Schedule
 
     def _at(self, t: Any, xp: Ops) -> Any:
         return self.inner._at(xp.maximum(t + self.offset, 0.0), xp)
 
     def to_config(self) -> dict[str, Any]:
-        return self.inner.to_config()
+        return self.canonical.to_config()
 
 
 class CosineAnnealingWarmRestarts(LRScheduler):
@@ -578,7 +580,9 @@ class CosineAnnealingWarmRestarts(LRScheduler):
             )
         self.T_0: int = int(T_0)
         self.T_mult: int = int(T_mult)
-        self.eta_min: float = _plain(check_real("CosineAnnealingWarmRestarts", "eta_min", eta_min, lo=0))
+        self.eta_min: float = _plain(
+            check_real("CosineAnnealingWarmRestarts", "eta_min", eta_min, lo=0)
+        )
         self._frac: float = 0.0
         # torch's resume quirk (see the class docs): (period, offset) or None.
         self._resume: tuple[float, float] | None = None
@@ -593,8 +597,13 @@ class CosineAnnealingWarmRestarts(LRScheduler):
             period, offset = float(self.T_0), self._frac
         else:
             period, offset = self._resume[0], self._resume[1] + self._frac
+        canonical = CosineRestarts(
+            period=float(self.T_0), period_mult=self.T_mult, start=base, end=self.eta_min
+        )
+        if self._resume is None and offset == 0:
+            return canonical
         inner = CosineRestarts(period=period, period_mult=self.T_mult, start=base, end=self.eta_min)
-        return inner if offset == 0 else _Shifted(inner=inner, offset=offset)
+        return _Shifted(inner=inner, offset=offset, canonical=canonical)
 
     def step(self, epoch: float | None = None) -> None:
         """Advance one step, or go to (fractional) ``epoch`` in closed form, like torch.
