@@ -60,6 +60,7 @@ from ._warmup import GradualWarmupScheduler, LinearAnnealingLR
 from ._wsd import WSDScheduler
 from ._registry import HF_SCHEDULER_NAMES, HFScheduledLR, get_scheduler, hf_schedule
 from ._wrappers import MultiScheduledLR, Warmup, schedule_many
+from . import timm
 
 __version__ = "0.1.0"
 
@@ -89,6 +90,7 @@ __all__ = [
     "get_scheduler",
     "hf_schedule",
     "schedule_many",
+    "timm",
     "EPOCH_DEPRECATION_WARNING",
     "Clip",
     "Constant",

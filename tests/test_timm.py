@@ -1,0 +1,294 @@
+"""lrplan.timm.CosineLRScheduler: golden tables from timm's documented formulas.
+
+timm cannot be installed here, so the expected values come from (a) numbers
+worked out by hand and (b) an independent reference written below that walks the
+cycles one by one instead of using the closed-form logarithm.
+"""
+
+from __future__ import annotations
+
+import math
+import warnings
+from typing import Any
+
+import pytest
+import torch
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+import lrplan as lp
+from lrplan.timm import CosineLRScheduler, TimmCosine
+
+SETTINGS = settings(
+    max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+
+
+def _opt(lrs: tuple[float, ...] = (0.1,), tensor: bool = False) -> torch.optim.Optimizer:
+    groups = []
+    for lr in lrs:
+        value: Any = torch.tensor(lr, dtype=torch.float64) if tensor else lr
+        groups.append({"params": [torch.nn.Parameter(torch.zeros(2))], "lr": value})
+    return torch.optim.SGD(groups, lr=lrs[0], foreach=False)
+
+
+def _lr(opt: torch.optim.Optimizer, i: int = 0) -> float:
+    return float(opt.param_groups[i]["lr"])
+
+
+def reference(t: float, base: float, **kw: Any) -> float:
+    """timm's lr at time t, walking the cycles (independent of the log formula)."""
+    t0 = kw.get("t_initial", 10)
+    lr_min = kw.get("lr_min", 0.0)
+    cm = kw.get("cycle_mul", 1.0)
+    decay = kw.get("cycle_decay", 1.0)
+    limit = kw.get("cycle_limit", 1)
+    wt = kw.get("warmup_t", 0)
+    w0 = kw.get("warmup_lr_init", 0.0)
+    k = kw.get("k_decay", 1.0)
+    if t < wt:
+        return w0 + t * (base - w0) / wt
+    if kw.get("warmup_prefix", False):
+        t -= wt
+    start, length, i = 0.0, float(t0), 0
+    while t >= start + length and i <= limit:
+        start += length
+        length *= cm
+        i += 1
+    if i >= limit:
+        return lr_min
+    tc = t - start
+    peak = base * decay**i
+    return lr_min + 0.5 * (peak - lr_min) * (1 + math.cos(math.pi * tc**k / length**k))
+
+
+def reference_noise(t: int, seed: int = 42, pct: float = 0.67, std: float = 1.0) -> float:
+    g = torch.Generator()
+    g.manual_seed(seed + t)
+    while True:
+        n = std * float(torch.randn(1, generator=g)[0])
+        if abs(n) < pct:
+            return n
+
+
+def _run_epochs(sched: CosineLRScheduler, opt: torch.optim.Optimizer, n: int) -> list[float]:
+    out = [_lr(opt)]
+    for epoch in range(1, n + 1):
+        opt.step()
+        sched.step(epoch)
+        out.append(_lr(opt))
+    return out
+
+
+# --------------------------------------------------------------------------- golden tables
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "table"),
+    [
+        (
+            {"t_initial": 10, "warmup_t": 2, "warmup_lr_init": 0.01},
+            {0: 0.01, 1: 0.055, 2: 0.0904508, 5: 0.05, 9: 0.0024472, 10: 0.0, 15: 0.0},
+        ),
+        (
+            {"t_initial": 10, "warmup_t": 2, "warmup_lr_init": 0.01, "warmup_prefix": True},
+            {0: 0.01, 1: 0.055, 2: 0.1, 7: 0.05, 12: 0.0},
+        ),
+        (
+            {"t_initial": 10, "lr_min": 0.02, "cycle_limit": 2},
+            {0: 0.1, 5: 0.06, 10: 0.1, 15: 0.06, 20: 0.02, 30: 0.02},
+        ),
+        (
+            {"t_initial": 4, "cycle_mul": 2.0, "cycle_decay": 0.5, "cycle_limit": 3},
+            {0: 0.1, 2: 0.05, 4: 0.05, 8: 0.025, 12: 0.025, 20: 0.0125, 27: 0.0002402, 28: 0.0},
+        ),
+        ({"t_initial": 10, "k_decay": 2.0}, {0: 0.1, 5: 0.0853553, 10: 0.0}),
+        ({"t_initial": 10, "k_decay": 0.5}, {1: 0.0772897, 4: 0.0297892}),
+    ],
+)
+def test_golden_tables_by_hand(kwargs: dict[str, Any], table: dict[int, float]) -> None:
+    opt = _opt((0.1,))
+    sched = CosineLRScheduler(opt, **kwargs)
+    lrs = _run_epochs(sched, opt, max(table))
+    for t, want in table.items():
+        assert round(lrs[t], 7) == want, t
+        assert math.isclose(lrs[t], reference(t, 0.1, **kwargs), rel_tol=1e-12, abs_tol=1e-15)
+
+
+@SETTINGS
+@given(
+    t_initial=st.sampled_from([1, 3, 7, 10, 25]),
+    lr_min=st.sampled_from([0.0, 1e-4, 0.01]),
+    cycle_mul=st.sampled_from([1.0, 1.0, 1.5, 2.0, 3.0]),
+    cycle_decay=st.sampled_from([1.0, 0.5, 0.9]),
+    cycle_limit=st.integers(min_value=1, max_value=5),
+    warmup_t=st.integers(min_value=0, max_value=6),
+    warmup_lr_init=st.sampled_from([0.0, 1e-5, 0.01]),
+    warmup_prefix=st.booleans(),
+    k_decay=st.sampled_from([1.0, 0.5, 2.0]),
+)
+def test_matches_the_cycle_walking_reference(**kwargs: Any) -> None:
+    opt = _opt((0.1, 0.03))
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", UserWarning)  # t_initial == 1 warns, as in timm
+        sched = CosineLRScheduler(opt, **kwargs)
+    lrs0 = _run_epochs(sched, opt, 80)
+    for t, got in enumerate(lrs0):
+        want = reference(t, 0.1, **kwargs)
+        assert math.isclose(got, want, rel_tol=1e-9, abs_tol=1e-15), (t, got, want)
+    # the second group follows its own base
+    assert math.isclose(_lr(opt, 1), reference(80, 0.03, **kwargs), rel_tol=1e-9, abs_tol=1e-15)
+    # the pure schedule agrees, vectorised too
+    s = sched.schedules[0]
+    ts = list(range(81))
+    assert s.values(ts).tolist() == pytest.approx(lrs0, rel=1e-12, abs=1e-15)
+
+
+# --------------------------------------------------------------------------- noise
+
+
+def test_noise_golden_and_range() -> None:
+    opt = _opt((0.1,))
+    sched = CosineLRScheduler(opt, t_initial=20, noise_range_t=[3, 8], noise_pct=0.5, noise_std=0.8)
+    lrs = _run_epochs(sched, opt, 12)
+    for t, got in enumerate(lrs):
+        base = reference(t, 0.1, t_initial=20)
+        if 3 <= t < 8:
+            want = base + base * reference_noise(t, pct=0.5, std=0.8)
+            assert got == want and got != base, t
+            assert abs(got / base - 1) < 0.5
+        else:
+            assert got == base, t
+
+
+def test_noise_from_a_start_step_and_construction_is_noise_free() -> None:
+    opt = _opt((0.1,))
+    sched = CosineLRScheduler(opt, t_initial=10, noise_range_t=0, noise_seed=7)
+    assert _lr(opt) == 0.1  # timm writes the plain value at construction
+    lrs = _run_epochs(sched, opt, 15)
+    for t in range(1, 10):
+        base = reference(t, 0.1, t_initial=10)
+        assert lrs[t] == base + base * reference_noise(t, seed=7)
+
+
+def test_noise_survives_resume_and_random_access(weights_only_roundtrip: Any) -> None:
+    kw: dict[str, Any] = {"t_initial": 30, "noise_range_t": 2, "warmup_t": 3}
+    opt = _opt((0.1, 0.05))
+    sched = CosineLRScheduler(opt, **kw)
+    full = _run_epochs(sched, opt, 25)
+    opt2 = _opt((0.1, 0.05))
+    s2 = CosineLRScheduler(opt2, **kw)
+    _run_epochs(s2, opt2, 11)
+    state = weights_only_roundtrip(s2.state_dict())
+    opt3 = _opt((0.1, 0.05))
+    s3 = CosineLRScheduler(opt3, **kw)
+    s3.load_state_dict(state)
+    assert _lr(opt3) == full[11]
+    for t in range(12, 26):
+        opt3.step()
+        s3.step()  # plain step() advances by one
+        assert _lr(opt3) == full[t]
+    s3.set_step(5)
+    assert _lr(opt3) == full[5]
+
+
+def test_fractional_time_in_the_noise_range_raises() -> None:
+    opt = _opt()
+    sched = CosineLRScheduler(opt, t_initial=10, noise_range_t=2)
+    opt.step()
+    sched.step(1.5)  # fine outside the range
+    assert _lr(opt) == pytest.approx(reference(1.5, 0.1, t_initial=10))
+    with pytest.raises(ValueError, match="seeded per whole step"):
+        sched.step(2.5)
+
+
+# --------------------------------------------------------------------------- stepping APIs
+
+
+def test_step_update_when_not_in_epochs() -> None:
+    opt = _opt()
+    sched = CosineLRScheduler(opt, t_initial=100, warmup_t=10, t_in_epochs=False)
+    opt.step()
+    sched.step(1)  # per-epoch call: ignored when counting updates
+    assert _lr(opt) == 0.0
+    sched.step_update(num_updates=5)
+    assert _lr(opt) == pytest.approx(0.05)
+    sched.step_update(num_updates=60)
+    assert _lr(opt) == pytest.approx(reference(60, 0.1, t_initial=100, warmup_t=10))
+    assert sched.last_epoch == 60
+
+
+def test_step_update_is_ignored_in_epochs() -> None:
+    opt = _opt()
+    sched = CosineLRScheduler(opt, t_initial=10)
+    opt.step()
+    sched.step_update(num_updates=7)
+    assert _lr(opt) == 0.1
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # timm's step(epoch) is not torch's deprecated form
+        sched.step(epoch=5, metric=0.3)
+    assert _lr(opt) == pytest.approx(0.05)
+    assert sched.metric == 0.3
+
+
+def test_plain_step_equals_step_epoch() -> None:
+    kw: dict[str, Any] = {"t_initial": 7, "cycle_limit": 3, "warmup_t": 2, "warmup_lr_init": 0.001}
+    a, b = _opt((0.1,)), _opt((0.1,))
+    sa, sb = CosineLRScheduler(a, **kw), CosineLRScheduler(b, **kw)
+    for epoch in range(1, 30):
+        a.step()
+        b.step()
+        sa.step()
+        sb.step(epoch)
+        assert _lr(a) == _lr(b)
+
+
+def test_is_a_torch_scheduler_with_tensor_lrs_in_place() -> None:
+    opt = _opt((0.1, 0.2), tensor=True)
+    objs = [g["lr"] for g in opt.param_groups]
+    sched = CosineLRScheduler(opt, t_initial=5, warmup_t=1, warmup_lr_init=0.01)
+    assert isinstance(sched, torch.optim.lr_scheduler.LRScheduler)
+    assert isinstance(sched, lp.LRScheduler)
+    _run_epochs(sched, opt, 3)
+    assert all(g["lr"] is o for g, o in zip(opt.param_groups, objs, strict=True))
+    assert _lr(opt, 1) == pytest.approx(reference(3, 0.2, t_initial=5, warmup_t=1))
+
+
+def test_state_is_plain_and_config_round_trips(weights_only_roundtrip: Any) -> None:
+    opt = _opt()
+    sched = CosineLRScheduler(opt, t_initial=10, cycle_mul=2.0, noise_range_t=[1, 4])
+    state = weights_only_roundtrip(sched.state_dict())
+    assert state["config"]["noise_range_t"] == [1.0, 4.0]
+    s = sched.schedules[0]
+    assert lp.Schedule.from_config(s.to_config()) == s
+    assert isinstance(s, TimmCosine)
+    other = CosineLRScheduler(_opt(), t_initial=10, cycle_mul=2.0, noise_range_t=[1, 5])
+    with pytest.raises(ValueError, match="noise_range_t"):
+        other.load_state_dict(state)
+
+
+# --------------------------------------------------------------------------- errors
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "exc", "match"),
+    [
+        ({"t_initial": 0}, ValueError, "t_initial"),
+        ({"t_initial": 10, "lr_min": -1.0}, ValueError, "lr_min"),
+        ({"t_initial": 10, "cycle_mul": 0.5}, ValueError, "cycle_mul"),
+        ({"t_initial": 10, "cycle_limit": 1.5}, TypeError, "cycle_limit"),
+        ({"t_initial": 10, "k_decay": 0.0}, ValueError, "k_decay"),
+        ({"t_initial": 10, "noise_range_t": [1, 2, 3]}, ValueError, "noise_range_t"),
+        ({"t_initial": 10, "noise_pct": 0.0}, ValueError, "noise_pct"),
+        ({"t_initial": 10, "t_in_epochs": "yes"}, TypeError, "t_in_epochs"),
+        ({"t_initial": 10, "initialize": False}, KeyError, "initial_lr"),
+    ],
+)
+def test_bad_arguments(kwargs: dict[str, Any], exc: type[Exception], match: str) -> None:
+    with pytest.raises(exc, match=match):
+        CosineLRScheduler(_opt(), **kwargs)
+
+
+def test_no_effect_warning_like_timm() -> None:
+    with pytest.warns(UserWarning, match="no effect"):
+        CosineLRScheduler(_opt(), t_initial=1)
