@@ -64,7 +64,7 @@ def test_plot_png_only_when_not_a_terminal(
     assert main(["plot", SPEC, "-o", str(tmp_path / "p.png"), "--steps", "50", "--log"]) == 0
     stdout = capsys.readouterr().out
     assert "┤" not in stdout
-    assert "at step 50" in stdout
+    assert "start 0, peak 1 at step 10, end 0.591 at step 50" in stdout
 
 
 def test_plot_plan_with_durations(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:

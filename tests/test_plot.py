@@ -11,6 +11,7 @@ import pytest
 import lrplan as lp
 from lrplan._plot import (
     default_steps,
+    key_points,
     plot_schedules,
     plot_training,
     schedule_png_bytes,
@@ -41,6 +42,17 @@ def test_plot_schedules_writes_a_png_with_labels(tmp_path: Path) -> None:
     assert ax.get_title() == "2 schedules"
     legend = [t.get_text() for t in ax.get_legend().get_texts()]
     assert legend == ["plan", "step", "phase boundary"]
+
+
+def test_single_schedule_title_gives_its_key_points() -> None:
+    fig = plot_schedules({"plan": PLAN}, 1000)
+    assert fig.axes[0].get_title() == "start 0, peak 1 at step 100, end 0.05 at step 1,000"
+
+
+def test_key_points_first_peak_and_range() -> None:
+    hump = lp.Linear(steps=10, start=0.5, end=2.0).then(lp.Linear(steps=10, start=2.0), at=10)
+    assert key_points(hump, 30) == "start 0.5, peak 2 at step 10, end 0 at step 30"
+    assert key_points(hump, 5) == "start 0.5, peak 1.25 at step 5, end 1.25 at step 5"
 
 
 def test_plotted_curve_is_the_schedule(tmp_path: Path) -> None:

@@ -34,6 +34,7 @@ if TYPE_CHECKING:
 __all__ = [
     "DEFAULT_OPEN_ENDED_STEPS",
     "default_steps",
+    "key_points",
     "plot_schedules",
     "schedule_png_bytes",
     "terminal_chart",
@@ -103,6 +104,28 @@ def _boundaries_within(s: Schedule, steps: int) -> list[float]:
     return [b for b in s.boundaries() if 0 < b < steps]
 
 
+def key_points(schedule: Schedule, steps: int) -> str:
+    """Start, peak (the first step that reaches it) and end of a schedule over ``0..steps``.
+
+    Example:
+        >>> import lrplan as lp
+        >>> key_points(lp.warmup(lp.Cosine(steps=900, end=0.01), steps=100), 1000)
+        'start 0, peak 1 at step 100, end 0.01 at step 1,000'
+    """
+    y = schedule.values(np.arange(steps + 1, dtype=np.float64))
+    peak = int(np.argmax(y))
+    return (
+        f"start {y[0]:.4g}, peak {y[peak]:.4g} at step {peak:,}, end {y[-1]:.4g} at step {steps:,}"
+    )
+
+
+def _default_title(schedules: Mapping[str, Schedule], steps: int) -> str:
+    if len(schedules) == 1:
+        (s,) = schedules.values()
+        return key_points(s, steps)
+    return f"{len(schedules)} schedules"
+
+
 def _wrap(label: str, width: int = 60) -> str:
     return "\n".join(textwrap.wrap(label, width)) or label
 
@@ -127,7 +150,8 @@ def plot_schedules(
         steps: the last step drawn.
         path: where to save a PNG (optional).
         log: logarithmic y axis (values <= 0 are left out).
-        title: figure title; a sensible default otherwise.
+        title: figure title; by default the key points (start, peak, end) of a
+            single schedule, or how many schedules there are.
         ylabel: the y axis label.
         ax: an existing matplotlib Axes to draw into; a new figure otherwise.
 
@@ -168,9 +192,7 @@ def plot_schedules(
     ax.set_ylabel(ylabel)
     ax.xaxis.set_major_formatter("{x:,.0f}")
     ax.grid(True, alpha=0.3)
-    if title is None:
-        title = "Schedule" if len(schedules) == 1 else f"{len(schedules)} schedules"
-    ax.set_title(_wrap(title, 90))
+    ax.set_title(_wrap(_default_title(schedules, steps) if title is None else title, 90))
     handles, labels = ax.get_legend_handles_labels()
     if any_boundary:
         handles.append(Line2D([], [], color="gray", linestyle="--", linewidth=1.0))
@@ -372,7 +394,7 @@ def terminal_chart(
         steps: the last step drawn.
         width, height: chart size in terminal cells; the terminal's size by default.
         log: logarithmic y axis (values <= 0 are left out).
-        title: chart title.
+        title: chart title; the default is as in :func:`plot_schedules`.
         color: ANSI colours; by default only when stdout is a terminal.
 
     Raises:
@@ -392,7 +414,7 @@ def terminal_chart(
     x = _sample_points(steps, w, bounds)
     curves = {label: (x, s.values(x)) for label, s in schedules.items()}
     if title is None:
-        title = "Schedule" if len(schedules) == 1 else f"{len(schedules)} schedules"
+        title = _default_title(schedules, steps)
     return terminal_curves(
         curves,
         xmax=float(steps),

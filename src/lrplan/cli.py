@@ -118,7 +118,9 @@ def _parser() -> argparse.ArgumentParser:
     plot.add_argument("-o", "--out", type=Path, default=None, help="PNG to write")
     plot.add_argument("--terminal", action="store_true", help="draw a terminal chart")
     plot.add_argument("--log", action="store_true", help="logarithmic y axis")
-    plot.add_argument("--title", default=None, help="chart title (default: the schedule)")
+    plot.add_argument(
+        "--title", default=None, help="chart title (default: start, peak and end values)"
+    )
     plot.add_argument("--width", type=_positive_int, default=None, help="terminal chart columns")
     plot.add_argument("--height", type=_positive_int, default=None, help="terminal chart rows")
     return parser
@@ -129,7 +131,7 @@ def _error(message: str) -> None:
 
 
 def _cmd_plot(args: argparse.Namespace) -> int:
-    from lrplan._plot import default_steps, plot_schedules, terminal_chart
+    from lrplan._plot import default_steps, key_points, plot_schedules, terminal_chart
     from lrplan._schedules import Unbound
     from lrplan._spec import SpecError, bind_schedule, load_schedule
 
@@ -146,22 +148,20 @@ def _cmd_plot(args: argparse.Namespace) -> int:
             ) from exc
     named = {args.spec if len(args.spec) <= 80 else repr(schedule): schedule}
     steps = args.steps if args.steps is not None else default_steps(named)
-    title = args.title if args.title is not None else repr(schedule)
     if args.out is not None:
-        plot_schedules(named, steps, args.out, log=args.log, title=title)
+        plot_schedules(named, steps, args.out, log=args.log, title=args.title)
     asked = args.terminal or args.out is None
     if asked or sys.stdout.isatty():
         try:
             chart = terminal_chart(
-                named, steps, width=args.width, height=args.height, log=args.log, title=title
+                named, steps, width=args.width, height=args.height, log=args.log, title=args.title
             )
         except ImportError:
             if asked:
                 raise
         else:
             print(chart)
-    values = schedule.values([0, steps])
-    print(f"{schedule!r}: value {values[0]:g} at step 0, {values[1]:g} at step {steps}")
+    print(f"{schedule!r}\n{key_points(schedule, steps)}")
     if args.out is not None:
         print(f"wrote {args.out}")
     return EXIT_OK
