@@ -202,11 +202,20 @@ class OneCycle(Schedule):
         object.__setattr__(self, "peak", _nonneg(owner, "peak", self.peak))
         if not isinstance(self.three_phase, bool):
             raise TypeError(f"{owner}: three_phase must be a bool, got {self.three_phase!r}")
+        # Three phases need a real peak: pct_start in (0, 0.5); two: [0, 1).
         hi = 0.5 if self.three_phase else 1.0
         object.__setattr__(
             self,
             "pct_start",
-            check_real(owner, "pct_start", self.pct_start, lo=0.0, hi=hi, hi_open=True),
+            check_real(
+                owner,
+                "pct_start",
+                self.pct_start,
+                lo=0.0,
+                hi=hi,
+                lo_open=self.three_phase,
+                hi_open=True,
+            ),
         )
         for name in ("div_factor", "final_div_factor"):
             value = check_real(owner, name, getattr(self, name), lo=0.0, lo_open=True)
