@@ -4,9 +4,9 @@ Every name that ``transformers.get_scheduler`` accepts (except the experimental
 ``greedy``) maps to a pure, closed-form :class:`~lrplan.Schedule` of multipliers,
 built from lrplan's shapes (:class:`~lrplan.Linear`, :class:`~lrplan.Cosine`,
 :class:`~lrplan.Polynomial`, :class:`~lrplan.Constant`, :class:`~lrplan.Sequence`)
-plus four small private shapes for the formulas those shapes cannot express
-exactly (HF's hard restarts, its off-by-one cosine, its inverse square root and
-the 1-sqrt ramps of warmup-stable-decay). The formulas are transformers 5.23's
+:class:`~lrplan.InverseSqrt` and :class:`~lrplan.Shift` (HF's off-by-one cosine),
+plus two small private shapes for what those cannot express exactly (HF's hard
+restarts and the 1-sqrt ramps of its warmup-stable-decay). The formulas are transformers 5.23's
 (``transformers.optimization``), reproduced value for value, quirks included:
 
 * ``cosine`` never clamps its progress, so past ``num_training_steps`` the lr
@@ -38,7 +38,17 @@ from torch.optim import Optimizer
 from torch.optim.lr_scheduler import ReduceLROnPlateau as _TorchPlateau
 
 from ._driver import ScheduledLR, _as_float
-from ._schedules import Constant, Cosine, FiniteShape, Linear, Polynomial, Schedule, Sequence
+from ._schedules import (
+    Constant,
+    Cosine,
+    FiniteShape,
+    InverseSqrt,
+    Linear,
+    Polynomial,
+    Schedule,
+    Sequence,
+    Shift,
+)
 from ._schedules._core import check_int, check_real
 from ._schedules._ops import Ops
 
@@ -107,36 +117,6 @@ class _HFHardRestarts(Schedule):
 
 
 @dataclasses.dataclass(frozen=True, kw_only=True, repr=False)
-class _HFInverseSqrt(Schedule):
-    r"""HF's ``inverse_sqrt`` after warmup: ``1 / sqrt((t + timescale) / timescale)``.
-
-    .. math:: s(t) = \left(\frac{t + \tau}{\tau}\right)^{-1/2}
-
-    Reference: transformers ``get_inverse_sqrt_schedule`` (after Vaswani et al.,
-    *Attention Is All You Need*, 2017).
-
-    Example:
-        >>> from lrplan._registry import _HFInverseSqrt
-        >>> s = _HFInverseSqrt(timescale=4)
-        >>> s(0), s(12)
-        (1.0, 0.5)
-    """
-
-    type_name: ClassVar[str] = "hf_inverse_sqrt"
-    timescale: float
-
-    def __post_init__(self) -> None:
-        object.__setattr__(
-            self,
-            "timescale",
-            check_real("inverse_sqrt", "timescale", self.timescale, lo=0.0, lo_open=True),
-        )
-
-    def _at(self, t: Any, xp: Ops) -> Any:
-        return 1.0 / xp.sqrt((t + self.timescale) / self.timescale)
-
-
-@dataclasses.dataclass(frozen=True, kw_only=True, repr=False)
 class _HFOneMinusSqrt(FiniteShape):
     r"""The 1-sqrt ramps of HF's ``warmup_stable_decay``, from ``start`` to ``end``.
 
@@ -175,40 +155,6 @@ class _HFOneMinusSqrt(FiniteShape):
         p = u / self.steps
         f = 1.0 - xp.sqrt(1.0 - p) if self.rising else 1.0 - xp.sqrt(p)
         return f * (1.0 - self.min_ratio) + self.min_ratio
-
-
-@dataclasses.dataclass(frozen=True, kw_only=True, repr=False)
-class _Advance(Schedule):
-    r"""``schedule`` run ``by`` time units ahead: :math:`s(t) = \text{schedule}(t + \text{by})`.
-
-    transformers' ``cosine_warmup_with_min_lr`` evaluates its warmup and its decay
-    one step ahead of the other cosine schedules; this is that shift.
-
-    Example:
-        >>> import lrplan as lp
-        >>> from lrplan._registry import _Advance
-        >>> _Advance(schedule=lp.Linear(steps=4, start=0.0, end=1.0), by=1)(0)
-        0.25
-    """
-
-    type_name: ClassVar[str] = "hf_advance"
-    schedule: Schedule
-    by: float
-
-    def __post_init__(self) -> None:
-        if not isinstance(self.schedule, Schedule):
-            raise TypeError(
-                f"_Advance: schedule must be a Schedule, got {type(self.schedule).__name__}"
-            )
-        object.__setattr__(self, "by", check_real("_Advance", "by", self.by, lo=0.0))
-
-    def _at(self, t: Any, xp: Ops) -> Any:
-        return self.schedule._at(t + self.by, xp)
-
-    @property
-    def duration(self) -> float | None:
-        d = self.schedule.duration
-        return None if d is None else max(0.0, d - self.by)
 
 
 # --------------------------------------------------------------------------- building blocks
@@ -349,7 +295,7 @@ def hf_schedule(
         tau = (
             (w or 10_000) if tau is None else check_real(name, "timescale", tau, lo=0, lo_open=True)
         )
-        return _join([(w, warm), (0, _HFInverseSqrt(timescale=tau))])
+        return _join([(w, warm), (0, InverseSqrt(timescale=tau))])
     if name == "warmup_stable_decay":
         return _wsd(w, num_training_steps, kw)
     n = _steps(name, "num_training_steps", num_training_steps)
@@ -391,11 +337,11 @@ def hf_schedule(
     r = _min_lr_rate(name, base_lr, kw.get("min_lr"), kw.get("min_lr_rate"))
     wr = kw.get("warmup_lr_rate")
     if wr is None:
-        ramp: Schedule = _Advance(schedule=Linear(steps=max(1, w), start=0.0, end=1.0), by=1)
+        ramp: Schedule = Shift(schedule=Linear(steps=max(1, w), start=0.0, end=1.0), by=-1)
     else:
         wr = check_real(name, "warmup_lr_rate", wr, lo=0.0)
         ramp = Linear(steps=max(1, w - 1), start=wr, end=1.0)
-    return _join([(w, ramp), (0, _Advance(schedule=_periodic_cosine(d, c, end=r), by=1))])
+    return _join([(w, ramp), (0, Shift(schedule=_periodic_cosine(d, c, end=r), by=-1))])
 
 
 def _wsd(w: int, num_training_steps: Any, kw: dict[str, Any]) -> Schedule:
