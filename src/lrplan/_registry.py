@@ -3,11 +3,12 @@
 Every name that ``transformers.get_scheduler`` accepts (except the experimental
 ``greedy``) maps to a pure, closed-form :class:`~lrplan.Schedule` of multipliers,
 built from lrplan's shapes (:class:`~lrplan.Linear`, :class:`~lrplan.Cosine`,
-:class:`~lrplan.Polynomial`, :class:`~lrplan.Constant`, :class:`~lrplan.Sequence`)
-:class:`~lrplan.InverseSqrt` and :class:`~lrplan.Shift` (HF's off-by-one cosine),
-plus two small private shapes for what those cannot express exactly (HF's hard
-restarts and the 1-sqrt ramps of its warmup-stable-decay). The formulas are transformers 5.23's
-(``transformers.optimization``), reproduced value for value, quirks included:
+:class:`~lrplan.Polynomial`, :class:`~lrplan.Constant`, :class:`~lrplan.Sequence`,
+:class:`~lrplan.InverseSqrt`, and :class:`~lrplan.Shift` for HF's off-by-one
+cosine), plus two small private shapes for what those cannot express exactly (HF's
+hard restarts and the 1-sqrt ramps of its warmup-stable-decay). The formulas are
+transformers 5.23's (``transformers.optimization``), reproduced value for value,
+quirks included:
 
 * ``cosine`` never clamps its progress, so past ``num_training_steps`` the lr
   climbs back up (a cosine with period ``2 * (N - W)``);
