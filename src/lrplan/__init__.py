@@ -17,7 +17,17 @@ Example:
 
 from __future__ import annotations
 
-from ._compat import LambdaLR, StepLR
+from ._compat import (
+    ConstantLR,
+    CosineAnnealingLR,
+    ExponentialLR,
+    LambdaLR,
+    LinearLR,
+    MultiplicativeLR,
+    MultiStepLR,
+    PolynomialLR,
+    StepLR,
+)
 from ._compat_cyclic import CosineAnnealingWarmRestarts, CyclicLR, OneCycleLR
 from ._compat_plateau import ReduceLROnPlateau
 from ._driver import EPOCH_DEPRECATION_WARNING, LRScheduler, ScheduledLR
@@ -99,6 +109,13 @@ __all__ = [
     "GradualWarmupScheduler",
     "LRScheduler",
     "LambdaLR",
+    "ConstantLR",
+    "CosineAnnealingLR",
+    "ExponentialLR",
+    "LinearLR",
+    "MultiStepLR",
+    "MultiplicativeLR",
+    "PolynomialLR",
     "Linear",
     "LinearAnnealingLR",
     "MultiStep",

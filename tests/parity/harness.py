@@ -21,9 +21,13 @@ group and every key in ``keys`` (``"lr"``, ``"momentum"``, ``"betas[0]"``, ...):
 the values in the optimizers, ``get_last_lr()`` of every stepped scheduler, and
 their ``last_epoch``. It also checks that tensor values stayed the same objects
 on the lrplan side (updated in place) and that both sides emitted the same
-warnings. Errors must match too: if torch raises, lrplan must raise the same
-exception type at the same action (``torch_errors="match"``), or, with
-``torch_errors="stop"``, the comparison stops there and the trace records it.
+warnings. Where torch writes a negative or non-finite value (it does, for
+example, when a decaying scheduler is chained with ``CosineAnnealingLR`` below
+its ``eta_min``), lrplan must raise ``ValueError`` instead; the comparison stops
+there and ``Trace.torch_invalid`` records it. Errors must match too: if torch
+raises, lrplan must raise the same exception type at the same action
+(``torch_errors="match"``), or, with ``torch_errors="stop"``, the comparison
+stops there and the trace records it.
 
 Tolerances: ``rtol=1e-9`` (relative; a tiny absolute floor of ``1e-14`` times
 the largest initial value handles exact zeros) for float lrs and float64 tensor
@@ -158,16 +162,22 @@ def make_optimizer(
 def _same_structure(opt: torch.optim.Optimizer, lr_kind: str, name: str) -> torch.optim.Optimizer:
     """A fresh optimizer shaped like ``opt`` (same groups, sizes, lr types), for resumes."""
     new = make_optimizer(
-        [_read_float(g, "lr") for g in opt.param_groups[:1]], lr_kind, name, **_options(opt)
+        [_fresh_lr(g) for g in opt.param_groups[:1]], lr_kind, name, **_options(opt)
     )
     for g in opt.param_groups[1:]:
         new.add_param_group(
             {
                 "params": [torch.nn.Parameter(torch.zeros_like(p)) for p in g["params"]],
-                "lr": _value(_read_float(g, "lr"), lr_kind),
+                "lr": _value(_fresh_lr(g), lr_kind),
             }
         )
     return new
+
+
+def _fresh_lr(group: dict[str, Any]) -> float:
+    """The lr a new run's config would give this group: its ``initial_lr`` when known."""
+    v = group.get("initial_lr", group["lr"])
+    return float(v.item()) if isinstance(v, torch.Tensor) else float(v)
 
 
 def _options(opt: torch.optim.Optimizer) -> dict[str, Any]:
@@ -286,6 +296,8 @@ class Trace:
     torch_error: tuple[int, BaseException] | None = None
     """``(action index, exception)`` where torch failed (``-1``: construction)."""
     lrplan_error: tuple[int, BaseException] | None = None
+    torch_invalid: int | None = None
+    """The action after which torch held a negative/non-finite value that lrplan refused."""
     compared: int = 0
     """How many states (construction + actions) were compared."""
 
@@ -400,6 +412,11 @@ def _snapshot(side: Side, keys: Sequence[str]) -> list[list[float]]:
     return rows
 
 
+def _holds_invalid(side: Side, keys: Sequence[str]) -> bool:
+    vals = [_read_float(g, k) for g in side.optimizer.param_groups for k in keys]
+    return any(not (v >= 0.0 and math.isfinite(v)) for v in vals)
+
+
 def _close(a: float, b: float, rtol: float, atol: float) -> bool:
     if math.isnan(a) and math.isnan(b):
         return True
@@ -478,6 +495,10 @@ def run_parity(
             return False
         if l_err is not None:
             trace.lrplan_error = (k, l_err)
+            if isinstance(l_err, ValueError) and _holds_invalid(ref, keys):
+                # torch wrote a negative or non-finite value; lrplan refuses to (by design).
+                trace.torch_invalid = k
+                return False
             raise ParityError(
                 f"{what}: lrplan raised {type(l_err).__name__}({l_err}) where torch did not"
             ) from l_err
