@@ -391,3 +391,27 @@ def test_large_batch_variants() -> None:
         warnings.simplefilter("error")
         with pytest.raises(ValueError, match="rule must be one of"):
             lp.large_batch(batch_size=512, warmup=5, rule="log")
+
+
+@pytest.mark.parametrize(
+    "plan",
+    [
+        lp.TimeScale(schedule=lp.Cosine(steps=6), factor=3),
+        lp.TimeScale(schedule=lp.Step(step_size=2, gamma=0.5), factor=2, staircase=True),
+        lp.Shift(schedule=lp.Cosine(steps=12), by=4),
+        lp.Shift(schedule=lp.Exponential(gamma=0.9), by=-3),
+        lp.Repeat(schedule=lp.Cosine(steps=30), times=2),
+    ],
+)
+def test_time_combinators_chain_with_an_external_change(plan: lp.Schedule) -> None:
+    """After ``lr *= 0.5`` the scheduler keeps applying its own ratio (torch's chaining)."""
+    opt = torch.optim.SGD([torch.nn.Parameter(torch.zeros(1))], lr=1.0)
+    sched = lp.ScheduledLR(opt, plan)
+    for _ in range(3):
+        opt.step()
+        sched.step()
+    opt.param_groups[0]["lr"] *= 0.5
+    for t in range(4, 24):
+        opt.step()
+        sched.step()
+        assert close(opt.param_groups[0]["lr"], 0.5 * plan(t), rel=1e-9), t
