@@ -557,3 +557,14 @@ def test_driver_steps_to_closed_form_and_resumes(plan: lp.Schedule) -> None:
         opt2.step()
         sched2.step()
         assert opt2.param_groups[0]["lr"] == seen[t - 1]
+
+
+@pytest.mark.parametrize(
+    "module", ["lrplan._schedules._catalogue", "lrplan._schedules._time", "lrplan._wsd"]
+)
+def test_docstring_examples_run(module: str) -> None:
+    import doctest
+    import importlib
+
+    result = doctest.testmod(importlib.import_module(module), optionflags=doctest.ELLIPSIS)
+    assert result.attempted > 0 and result.failed == 0
