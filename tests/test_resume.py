@@ -1,0 +1,231 @@
+"""Bit-exact resume and safe checkpoints for every public lrplan scheduler and wrapper.
+
+For each case in ``sched_cases`` (table-driven; torch-named classes join as they
+land), hypothesis draws the arguments, float or tensor lrs, one or two param
+groups, a run length and a resume point biased towards phase boundaries
+(mid-warmup, hand-offs, restarts). The reference run is uninterrupted; at the
+resume point its model, optimizer and scheduler state go through
+``torch.save`` / ``torch.load(weights_only=True)`` into *fresh* objects, and the
+continued value sequence must equal the reference with ``==`` (bit for bit), as
+must the final parameters.
+"""
+
+from __future__ import annotations
+
+import copy
+import inspect
+import io
+from typing import Any
+
+import numpy as np
+import pytest
+import torch
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+import lrplan as lp
+from sched_cases import (
+    Case,
+    active_cases,
+    covered_names,
+    deep_equal,
+    group_values,
+    is_plain,
+    key_paths,
+    make_model,
+    make_optimizer,
+    metric_at,
+    public_scheduler_names,
+    same_bits,
+    train_step,
+)
+
+CASES = active_cases()
+SETTINGS = settings(
+    max_examples=15,
+    deadline=None,
+    suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large],
+)
+
+
+def _step(sched: Any, t: int, case: Case, args: dict[str, Any]) -> None:
+    metric = case.metric(args) if callable(case.metric) else case.metric
+    if metric and "metrics" in inspect.signature(sched.step).parameters:
+        sched.step(metrics=metric_at(t))
+    elif metric:
+        sched.step(metric_at(t))
+    else:
+        sched.step()
+
+
+def _step_all(scheds: list[Any], t: int, case: Case, args: dict[str, Any]) -> None:
+    if case.hook is not None:
+        case.hook(scheds, t, args)
+    for s in scheds:
+        _step(s, t, case, args)
+
+
+def _snapshot(opt: torch.optim.Optimizer, scheds: list[Any]) -> tuple[Any, ...]:
+    keys = ["lr"]
+    g0 = opt.param_groups[0]
+    if "momentum" in g0:
+        keys.append("momentum")
+    if "betas" in g0:
+        keys += ["betas[0]", "betas[1]"]
+    vals = tuple(tuple(group_values(opt, k)) for k in keys)
+    last = tuple(
+        tuple(float(v) for v in s.get_last_lr()) if hasattr(s, "get_last_lr") else ()
+        for s in scheds
+    )
+    return vals, last
+
+
+def _save(model: torch.nn.Module, opt: torch.optim.Optimizer, scheds: list[Any]) -> bytes:
+    buf = io.BytesIO()
+    torch.save(
+        {
+            "model": model.state_dict(),
+            "opt": opt.state_dict(),
+            "scheds": [s.state_dict() for s in scheds],
+        },
+        buf,
+    )
+    return buf.getvalue()
+
+
+def _load(blob: bytes) -> dict[str, Any]:
+    return torch.load(io.BytesIO(blob), weights_only=True)  # type: ignore[no-any-return]
+
+
+def _interesting_points(args: dict[str, Any], n: int) -> list[int]:
+    """Resume points near every integer argument and schedule boundary (phase edges)."""
+    pts: set[int] = {0, n}
+    for v in args.values():
+        cands: list[float] = []
+        if isinstance(v, int | float) and not isinstance(v, bool):
+            cands.append(float(v))
+        elif isinstance(v, lp.Schedule):
+            cands += v.boundaries()
+            if v.duration is not None:
+                cands.append(v.duration)
+        for c in cands:
+            for d in (-1, 0, 1):
+                if 0 <= int(c) + d <= n:
+                    pts.add(int(c) + d)
+    return sorted(pts)
+
+
+def _setup(case: Case, args: dict[str, Any], kind: str, tensor_lr: bool, two: bool, seed: int):
+    model = make_model(seed)
+    opt = make_optimizer(model, tensor_lr=tensor_lr, two_groups=two, kind=kind)
+    scheds = case.build(opt, copy.deepcopy(args))
+    return model, opt, scheds
+
+
+@pytest.mark.parametrize("case", CASES, ids=[c.name for c in CASES])
+@SETTINGS
+@given(data=st.data())
+def test_resume_is_bit_exact(case: Case, data: st.DataObject) -> None:
+    args = data.draw(case.args, label="args")
+    kind = data.draw(st.sampled_from(case.kinds), label="optimizer")
+    tensor_lr = data.draw(st.booleans(), label="tensor_lr")
+    two = data.draw(st.booleans(), label="two_groups")
+    n = data.draw(st.integers(1, 30), label="n")
+    k = data.draw(
+        st.one_of(st.integers(0, n), st.sampled_from(_interesting_points(args, n))), label="k"
+    )
+
+    # Reference: uninterrupted, checkpointed at step k.
+    model, opt, scheds = _setup(case, args, kind, tensor_lr, two, seed=0)
+    keys0 = [key_paths(s.state_dict()) for s in scheds]
+    trace = [_snapshot(opt, scheds)]
+    blob = _save(model, opt, scheds) if k == 0 else b""
+    for t in range(1, n + 1):
+        train_step(model, opt, t)
+        _step_all(scheds, t, case, args)
+        trace.append(_snapshot(opt, scheds))
+        if t == k:
+            blob = _save(model, opt, scheds)
+    final = [p.detach().clone() for p in model.parameters()]
+
+    # The checkpoint: plain data, weights_only, key set fixed since construction.
+    ck = _load(blob)
+    for s0, sd in zip(keys0, ck["scheds"], strict=True):
+        assert is_plain(sd) == []
+        assert key_paths(sd) == s0
+
+    # Resume into fresh objects (different init, so nothing leaks from construction).
+    model2, opt2, scheds2 = _setup(case, args, kind, tensor_lr, two, seed=123)
+    model2.load_state_dict(ck["model"])
+    opt2.load_state_dict(ck["opt"])
+    lr_objs = [g["lr"] for g in opt2.param_groups]
+    for s, sd in zip(scheds2, ck["scheds"], strict=True):
+        before = copy.deepcopy(sd)
+        s.load_state_dict(sd)
+        assert deep_equal(sd, before), "load_state_dict mutated its argument"
+    for s, k0 in zip(scheds2, keys0, strict=True):
+        assert key_paths(s.state_dict()) == k0
+    if tensor_lr:  # tensors are filled in place, never replaced
+        assert all(g["lr"] is o for g, o in zip(opt2.param_groups, lr_objs, strict=True))
+    resumed = [_snapshot(opt2, scheds2)]
+    for t in range(k + 1, n + 1):
+        train_step(model2, opt2, t)
+        _step_all(scheds2, t, case, args)
+        resumed.append(_snapshot(opt2, scheds2))
+
+    assert resumed == trace[k:]
+    for a, b in zip(final, model2.parameters(), strict=True):
+        assert same_bits(a, b)
+
+
+@pytest.mark.parametrize("case", CASES, ids=[c.name for c in CASES])
+@settings(max_examples=10, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(data=st.data())
+def test_state_dict_round_trips_through_weights_only(case: Case, data: st.DataObject) -> None:
+    """state_dict -> torch.save -> weights_only load gives back the same plain data."""
+    args = data.draw(case.args)
+    steps = data.draw(st.integers(0, 15))
+    model, opt, scheds = _setup(case, args, "sgd" if "sgd" in case.kinds else "adam", True, True, 0)
+    for t in range(1, steps + 1):
+        train_step(model, opt, t)
+        _step_all(scheds, t, case, args)
+    for s in scheds:
+        sd = s.state_dict()
+        assert is_plain(sd) == []
+        buf = io.BytesIO()
+        torch.save(sd, buf)
+        buf.seek(0)
+        assert deep_equal(torch.load(buf, weights_only=True), sd)
+
+
+def test_every_public_scheduler_is_in_the_resume_table() -> None:
+    missing = public_scheduler_names() - covered_names()
+    assert not missing, f"add these schedulers to tests/sched_cases.py: {sorted(missing)}"
+
+
+# --------------------------------------------------------------------------- numpy arguments
+
+
+def test_numpy_scalars_in_arguments_become_python_numbers() -> None:
+    opt = make_optimizer(make_model(), tensor_lr=False, two_groups=False)
+    s1 = lp.StepLR(opt, step_size=np.int64(3), gamma=np.float32(0.5))
+    assert type(s1.step_size) is int and type(s1.gamma) is float
+    s2 = lp.LinearAnnealingLR(opt, T_max=np.int32(5), eta_min=np.float64(0.001))
+    s3 = lp.GradualWarmupScheduler(opt, np.float64(2.0), np.int16(3))
+    plan = lp.warmup(lp.Cosine(steps=np.int64(20), end=np.float32(0.1)), steps=np.int64(4))
+    s4 = lp.ScheduledLR(opt, plan * np.float64(0.5))
+    s5 = lp.ScheduledLR(opt, lp.MultiStep(milestones=np.array([2, 5]), gamma=np.float16(0.5)))
+    for s in (s1, s2, s3, s4, s5):
+        sd = s.state_dict()
+        assert is_plain(sd) == [], is_plain(sd)
+        buf = io.BytesIO()
+        torch.save(sd, buf)
+        buf.seek(0)
+        torch.load(buf, weights_only=True)
+
+
+def test_numpy_learning_rate_in_optimizer_is_not_saved_as_numpy() -> None:
+    model = make_model()
+    opt = torch.optim.SGD(model.parameters(), lr=np.float64(0.1))
+    s = lp.ScheduledLR(opt, lp.Linear(steps=5))
+    assert is_plain(s.state_dict()) == []
