@@ -545,6 +545,17 @@ class LRScheduler(_TorchLRScheduler):
         ``fingerprint`` hashes it, so a resumed run can detect a changed schedule.
         """
         config = self._config()
+        # What the groups hold *now*, not what this scheduler last wrote: another
+        # scheduler on the same optimizer (or the user's ``group["lr"] *= k``) may have
+        # changed it since. Every scheduler then restores the same values, in any load
+        # order, and a change not yet seen by a step is marked for relative mode, as
+        # the next step() would have done.
+        groups = self.optimizer.param_groups[: len(self._written)]
+        current = [_as_float(_read(g, self.key)) for g in groups]
+        chained = [
+            bool(c) or (self._chainable and v != w)
+            for c, v, w in zip(self._chained, current, self._written, strict=True)
+        ]
         return {
             "format": STATE_FORMAT,
             "version": STATE_VERSION,
@@ -555,8 +566,8 @@ class LRScheduler(_TorchLRScheduler):
             "last_epoch": self.last_epoch,
             "step_count": self._step_count,
             "base_values": list(self._bases),
-            "last_values": list(self._last_values),
-            "chained": list(self._chained),
+            "last_values": current,
+            "chained": chained,
             "extra": self._extra_state(),
         }
 
