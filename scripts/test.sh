@@ -43,17 +43,26 @@ fi
 step 'installing lrplan with the dev extra: pip install -c constraints.txt -e ".[dev]"'
 "$PY" -m pip install --quiet -c constraints.txt -e ".[dev]"
 
+# Every check runs even when an earlier one fails, so one CI log shows all problems.
+failed=()
+
 step "ruff check"
-"$PY" -m ruff check .
+"$PY" -m ruff check . || failed+=("ruff")
 
 step "mypy (strict, config in pyproject.toml)"
-"$PY" -m mypy
+"$PY" -m mypy || failed+=("mypy")
 
 step "pytest (whole suite)"
 status=0
 "$PY" -m pytest "$@" || status=$?
 if [ "$status" -eq 5 ]; then
     echo "pytest collected no tests; nothing failed, so this counts as success"
-    exit 0
+elif [ "$status" -ne 0 ]; then
+    failed+=("pytest (exit $status)")
 fi
-exit "$status"
+
+if [ "${#failed[@]}" -gt 0 ]; then
+    printf '\nFAILED: %s\n' "${failed[*]}" >&2
+    exit 1
+fi
+printf '\nall checks passed: ruff, mypy, pytest\n'

@@ -28,6 +28,7 @@ from ._compat import (
     PolynomialLR,
     StepLR,
 )
+from ._compat_compose import ChainedScheduler, SequentialLR
 from ._compat_cyclic import CosineAnnealingWarmRestarts, CyclicLR, OneCycleLR
 from ._compat_plateau import ReduceLROnPlateau
 from ._driver import EPOCH_DEPRECATION_WARNING, LRScheduler, ScheduledLR
@@ -109,6 +110,8 @@ __all__ = [
     "GradualWarmupScheduler",
     "LRScheduler",
     "LambdaLR",
+    "ChainedScheduler",
+    "SequentialLR",
     "ConstantLR",
     "CosineAnnealingLR",
     "ExponentialLR",
