@@ -99,6 +99,10 @@ class Cyclic(Schedule):
         )
         if self.cycles is not None:
             object.__setattr__(self, "cycles", check_int(owner, "cycles", self.cycles, lo=1))
+        if not math.isfinite(self.period):
+            raise ValueError(
+                f"{owner}: step_size_up + step_size_down must be finite, got {self.period!r}"
+            )
 
     @property
     def period(self) -> float:
@@ -491,9 +495,10 @@ class CosineRestarts(Schedule):
             i = xp.floor(t / self.period)
         else:
             i = xp.floor(xp.log(1.0 + t * (m - 1.0) / self.period) / math.log(m))
-            # The logarithm can land an ulp on the wrong side of a restart: fix it.
-            i = xp.where(t < self._cycle_start(i, xp), i - 1.0, i)
-            i = xp.where(t >= self._cycle_start(i + 1.0, xp), i + 1.0, i)
+        # A division or logarithm can land an ulp on the wrong side of a restart: fix it,
+        # so that t == start of cycle i is always cycle i.
+        i = xp.where(t < self._cycle_start(i, xp), i - 1.0, i)
+        i = xp.where(t >= self._cycle_start(i + 1.0, xp), i + 1.0, i)
         tau = t - self._cycle_start(i, xp)
         return i, tau, self.period * xp.power(m, i)
 
