@@ -242,31 +242,37 @@ def _combinator_names() -> list[str]:
     return sorted(set(_spec_names()) - set(_leaf_names()))
 
 
-def calls(wild: bool, max_leaves: int = 6) -> st.SearchStrategy[tuple[str, dict[str, Any]]]:
-    """Random (name, kwargs) trees over SPEC_NAMES; leaves of kwargs are built schedules."""
+def calls(
+    wild: bool, max_leaves: int = 6, tame: bool = True
+) -> st.SearchStrategy[tuple[str, dict[str, Any]]]:
+    """Random schedule trees over SPEC_NAMES (invalid draws fall back to a known-valid one).
+
+    ``wild`` draws any numbers (NaN, inf, negatives, huge) and strings; ``tame``
+    replaces schedules that grow past 1e3 within 200 steps by the fallback.
+    """
 
     def extend(children: st.SearchStrategy[Schedule]) -> st.SearchStrategy[Schedule]:
         return st.one_of(
             *[
-                _call(n, SPEC_NAMES[n], wild, children).map(_try_build(wild))
+                _call(n, SPEC_NAMES[n], wild, children).map(_try_build(tame))
                 for n in _combinator_names()
             ]
         )
 
     leaves = st.one_of(
-        *[_call(n, SPEC_NAMES[n], wild, st.nothing()).map(_try_build(wild)) for n in _leaf_names()]
+        *[_call(n, SPEC_NAMES[n], wild, st.nothing()).map(_try_build(tame)) for n in _leaf_names()]
     )
     return st.recursive(leaves, extend, max_leaves=max_leaves)  # type: ignore[return-value]
 
 
-def _try_build(wild: bool) -> Callable[[tuple[str, dict[str, Any]]], Any]:
+def _try_build(tame: bool) -> Callable[[tuple[str, dict[str, Any]]], Any]:
     def go(call: tuple[str, dict[str, Any]]) -> Any:
         try:
             s = build(*call)
             s(0)  # unbound durations (epochs, fractions) must be bound to a run first
             # Keep training sane in the resume tests: no lr growing past float32's range
             # (the fuzz tests cover such schedules on their own).
-            if not wild:
+            if tame:
                 with np.errstate(all="ignore"):
                     peak = float(np.max(s.values(np.arange(0.0, 201.0))))
                 if not peak <= 1e3:
@@ -278,9 +284,19 @@ def _try_build(wild: bool) -> Callable[[tuple[str, dict[str, Any]]], Any]:
     return go
 
 
-def schedules(max_leaves: int = 6) -> st.SearchStrategy[Schedule]:
+def schedules(max_leaves: int = 6, tame: bool = True) -> st.SearchStrategy[Schedule]:
     """Random *valid* pure schedules with modest parameters (invalid draws fall back)."""
-    return calls(wild=False, max_leaves=max_leaves)  # type: ignore[return-value]
+    return calls(wild=False, max_leaves=max_leaves, tame=tame)  # type: ignore[return-value]
+
+
+def schedule_names() -> list[str]:
+    """SPEC_NAMES entries that build schedules."""
+    return _spec_names()
+
+
+def draw_call(name: str, wild: bool, sub: st.SearchStrategy[Any]) -> st.SearchStrategy[Any]:
+    """Arguments for one constructor call (``(name, kwargs)``)."""
+    return _call(name, SPEC_NAMES[name], wild, sub)
 
 
 # --------------------------------------------------------------------------- schedulers

@@ -464,7 +464,7 @@ class Product(Schedule):
     def _at(self, t: Any, xp: Ops) -> Any:
         out = self.factors[0]._at(t, xp)
         for f in self.factors[1:]:
-            out = out * f._at(t, xp)
+            out = xp.mul0(out, f._at(t, xp))  # 0 * (overflowed factor) is 0
         return out
 
     @property

@@ -50,6 +50,14 @@ class Ops:
     def power(self, base: Any, exponent: Any) -> Any:
         raise NotImplementedError
 
+    def mul0(self, a: Any, b: Any) -> Any:
+        """``a * b`` where a zero factor wins: ``0 * inf`` is 0, not NaN.
+
+        For a coefficient times a power that overflowed (``0 * gamma ** 1e9``): the
+        true product is 0, the inf is only an overflow.
+        """
+        raise NotImplementedError
+
     def minimum(self, a: Any, b: Any) -> Any:
         raise NotImplementedError
 
@@ -84,7 +92,11 @@ class _Scalar(Ops):
     log = staticmethod(math.log)  # type: ignore[assignment]
 
     def floor(self, x: Any) -> Any:
-        return float(math.floor(x))
+        # numpy keeps inf/NaN (t / tiny step_size overflows); so must the scalar path
+        return float(math.floor(x)) if math.isfinite(x) else float(x)
+
+    def mul0(self, a: Any, b: Any) -> Any:
+        return 0.0 if a == 0 or b == 0 else a * b
 
     def exp(self, x: Any) -> Any:
         try:
@@ -140,6 +152,10 @@ class _Vector(Ops):
     maximum = staticmethod(np.maximum)  # type: ignore[assignment]
     where = staticmethod(np.where)  # type: ignore[assignment]
     mod = staticmethod(np.fmod)  # type: ignore[assignment]
+
+    def mul0(self, a: Any, b: Any) -> Any:
+        with np.errstate(invalid="ignore"):
+            return np.where((np.asarray(a) == 0) | (np.asarray(b) == 0), 0.0, a * b)
 
     def count_le(self, sorted_points: Sequence[float], t: Any) -> Any:
         return np.searchsorted(np.asarray(sorted_points, dtype=np.float64), t, side="right")

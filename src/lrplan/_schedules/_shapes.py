@@ -269,7 +269,7 @@ class Exponential(Schedule):
         object.__setattr__(self, "start", _nonneg("Exponential", "start", self.start))
 
     def _at(self, t: Any, xp: Ops) -> Any:
-        return self.start * xp.power(self.gamma, t)
+        return xp.mul0(self.start, xp.power(self.gamma, t))
 
     def _rechain(self, current: float, scale: float, t_prev: float, t: float) -> float | None:
         # gamma ** (t - t_prev) stays exact where gamma ** t would underflow to 0.
@@ -305,7 +305,7 @@ class Step(Schedule):
         return xp.floor(t / self.step_size)
 
     def _at(self, t: Any, xp: Ops) -> Any:
-        return self.start * xp.power(self.gamma, self._count(t, xp))
+        return xp.mul0(self.start, xp.power(self.gamma, self._count(t, xp)))
 
     def _rechain(self, current: float, scale: float, t_prev: float, t: float) -> float | None:
         return float(current * self.gamma ** (self._count(t, SCALAR) - self._count(t_prev, SCALAR)))
@@ -346,7 +346,7 @@ class MultiStep(Schedule):
         object.__setattr__(self, "start", _nonneg("MultiStep", "start", self.start))
 
     def _at(self, t: Any, xp: Ops) -> Any:
-        return self.start * xp.power(self.gamma, xp.count_le(self.milestones, t))
+        return xp.mul0(self.start, xp.power(self.gamma, xp.count_le(self.milestones, t)))
 
     def _rechain(self, current: float, scale: float, t_prev: float, t: float) -> float | None:
         k = SCALAR.count_le(self.milestones, t) - SCALAR.count_le(self.milestones, t_prev)
