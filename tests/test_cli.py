@@ -122,6 +122,16 @@ def test_plot_bad_spec_exit_2(
     assert not out.exists()
 
 
+def test_plot_past_the_end_of_a_raising_schedule_exit_2(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    spec = "Linear(steps=10, after='raise')"
+    assert main(["plot", spec, "--steps", "20", "-o", str(tmp_path / "x.png")]) == 2
+    assert "0..20" in capsys.readouterr().err
+    assert not (tmp_path / "x.png").exists()
+    assert main(["plot", spec, "-o", str(tmp_path / "x.png")]) == 0  # its own length is fine
+
+
 def test_plot_bad_config_exit_2(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     bad = tmp_path / "bad.json"
     bad.write_text('{"type": "zigzag"}')

@@ -36,8 +36,11 @@ __all__ = [
     "default_steps",
     "key_points",
     "plot_schedules",
+    "plot_training",
     "schedule_png_bytes",
     "terminal_chart",
+    "terminal_curves",
+    "training_chart",
 ]
 
 #: How far to draw a schedule that has no end of its own (``duration is None``).
@@ -221,6 +224,11 @@ def schedule_png_bytes(schedule: Schedule, steps: int | None = None) -> bytes:
     return buf.getvalue()
 
 
+def _smoothing_span(n: int) -> int:
+    """Steps averaged for the smoothed loss curve: about 2% of the run, at least 5."""
+    return max(5, n // 50)
+
+
 def _smooth(values: npt.NDArray[np.float64], span: int) -> npt.NDArray[np.float64]:
     """Exponential moving average with bias correction (reads well from step 0)."""
     alpha = 2.0 / (span + 1.0)
@@ -268,7 +276,7 @@ def plot_training(
     ax_lr.set_ylabel("learning rate")
     ax_lr.yaxis.set_major_formatter("{x:.3g}")
     ax_loss.plot(x, loss, color="tab:orange", alpha=0.3, linewidth=0.8, label="batch loss")
-    span = max(5, len(loss) // 50)
+    span = _smoothing_span(len(loss))
     ax_loss.plot(
         x, _smooth(loss, span), color="tab:red", linewidth=2.0, label=f"smoothed ({span} steps)"
     )
@@ -279,17 +287,17 @@ def plot_training(
     ax_loss.set_ylabel("loss (log scale)")
     ax_loss.set_xlabel("step")
     ax_loss.legend(loc="upper right", fontsize="small")
+    inside = [b for b in boundaries if 0 < b < len(lrs)]
     for ax in (ax_lr, ax_loss):
         ax.grid(True, alpha=0.3)
         ax.set_xlim(0, len(lrs))
-        for b in boundaries:
-            if 0 < b < len(lrs):
-                ax.axvline(b, color="gray", linestyle="--", linewidth=1.0, alpha=0.7)
+        for b in inside:
+            ax.axvline(b, color="gray", linestyle="--", linewidth=1.0, alpha=0.7)
     if steps_per_epoch:
         spe = float(steps_per_epoch)
         top = ax_lr.secondary_xaxis("top", functions=(lambda s: s / spe, lambda e: e * spe))
         top.set_xlabel("epoch")
-    if any(0 < b < len(lrs) for b in boundaries):
+    if inside:
         ax_lr.plot([], [], color="gray", linestyle="--", linewidth=1.0, label="phase boundary")
         ax_lr.legend(loc="upper right", fontsize="small")
     fig.suptitle(title)
@@ -349,6 +357,15 @@ def terminal_curves(
     ylabel: str,
     color: bool,
 ) -> str:
+    """Draw ``label -> (x, y)`` curves as a plotext 6 chart and return its text.
+
+    The shared drawing code of :func:`terminal_chart` and :func:`training_chart`:
+    dotted vertical lines at ``boundaries``, round x ticks up to ``xmax``, the legend
+    in the top right corner. With ``log``, values <= 0 are left out.
+
+    Raises:
+        ImportError: plotext 6 is not installed.
+    """
     plt = _import_plotext()
     fig = plt.figure
     fig.clear()
@@ -448,10 +465,10 @@ def training_chart(
     w, h = _terminal_size(width, height)
     n = len(lrs)
     x = np.arange(n, dtype=np.float64)
-    pick = np.unique(np.round(np.linspace(0, n - 1, min(n, 4 * w))).astype(np.int64))
-    loss = np.asarray(losses, dtype=np.float64)
-    smooth = _smooth(loss, max(5, n // 50))
     bounds = [b for b in boundaries if 0 < b < n]
+    pick = _sample_points(n - 1, w, bounds).astype(np.int64)
+    loss = np.asarray(losses, dtype=np.float64)
+    smooth = _smooth(loss, _smoothing_span(n))
     use_color = sys.stdout.isatty() if color is None else color
     xmax = float(max(1, n - 1))
     lr_chart = terminal_curves(

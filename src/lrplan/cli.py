@@ -148,6 +148,10 @@ def _cmd_plot(args: argparse.Namespace) -> int:
             ) from exc
     named = {args.spec if len(args.spec) <= 80 else repr(schedule): schedule}
     steps = args.steps if args.steps is not None else default_steps(named)
+    try:  # the values first: a schedule with after="raise" refuses steps past its end
+        summary = f"{schedule!r}\n{key_points(schedule, steps)}"
+    except ValueError as exc:
+        raise SpecError(f"cannot draw {schedule!r} over steps 0..{steps}: {exc}") from exc
     if args.out is not None:
         plot_schedules(named, steps, args.out, log=args.log, title=args.title)
     asked = args.terminal or args.out is None
@@ -161,7 +165,7 @@ def _cmd_plot(args: argparse.Namespace) -> int:
                 raise
         else:
             print(chart)
-    print(f"{schedule!r}\n{key_points(schedule, steps)}")
+    print(summary)
     if args.out is not None:
         print(f"wrote {args.out}")
     return EXIT_OK
