@@ -20,10 +20,10 @@ import torch
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
 os.environ.setdefault("TRANSFORMERS_NO_ADVISORY_WARNINGS", "1")
 
-import transformers  # noqa: E402
-from transformers import Trainer, TrainerCallback, TrainingArguments  # noqa: E402
+import transformers
+from transformers import Trainer, TrainerCallback, TrainingArguments
 
-import lrplan as lp  # noqa: E402
+import lrplan as lp
 
 pytestmark = pytest.mark.integration
 
@@ -108,7 +108,8 @@ def _train(
 
 
 def _logged(trainer: Trainer) -> dict[int, float]:
-    return {h["step"]: h["learning_rate"] for h in trainer.state.log_history if "learning_rate" in h}
+    history = trainer.state.log_history
+    return {h["step"]: h["learning_rate"] for h in history if "learning_rate" in h}
 
 
 def test_logged_learning_rate_matches_schedule(tmp_path: Path) -> None:
