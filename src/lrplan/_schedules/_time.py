@@ -727,6 +727,8 @@ def large_batch(
     """
     warmup = epochs(5) if warmup is None else warmup
     base = Constant(value=1.0) if schedule is None else schedule
+    # Validate what needs no run length now, at the call, not later at bind().
+    _batch_factor("large_batch", batch_size, base_batch_size, rule)
     deferred = defer_if_unbound(
         "large_batch",
         {
