@@ -144,10 +144,12 @@ class GradualWarmupScheduler(LRScheduler):
             super()._update_lr(epoch)
             return
         self._adopt_new_groups()
-        fresh = not self._handed_off
+        k = target - self.total_epoch  # the after-scheduler's step
+        # A jump (set_step / step(epoch)) back to the hand-off epoch restarts the
+        # after-scheduler too: its step 0 is the peak, whatever it did since.
+        fresh = not self._handed_off or (epoch is not None and k == 0)
         if fresh:
             self._hand_off()
-        k = target - self.total_epoch  # the after-scheduler's step
         if k > 0:
             if epoch is None and not fresh:
                 self._step_after()
