@@ -263,6 +263,49 @@ def test_cosine_periodic_cycles_like_torch() -> None:
     assert lp.Cosine(steps=10, end=0.2)(20) == 0.2
 
 
+LEVEL = st.floats(min_value=0.0, max_value=10.0, allow_nan=False, allow_infinity=False)
+
+
+@settings(max_examples=100, deadline=None)
+@given(
+    kind=st.sampled_from(["linear", "cosine", "polynomial"]),
+    start=LEVEL,
+    end=LEVEL,
+    steps=st.one_of(
+        st.integers(min_value=1, max_value=10_000), st.floats(min_value=0.5, max_value=1e4)
+    ),
+    power=st.floats(min_value=0.1, max_value=5.0),
+)
+def test_endpoints_monotonicity_bounds(
+    kind: str, start: float, end: float, steps: float, power: float
+) -> None:
+    if kind == "linear":
+        s: lp.Schedule = lp.Linear(steps=steps, start=start, end=end)
+    elif kind == "cosine":
+        s = lp.Cosine(steps=steps, start=start, end=end)
+    else:
+        s = lp.Polynomial(steps=steps, start=start, end=end, power=power)
+    # the value at the end, and held after it, is exactly ``end``
+    assert s(steps) == end
+    assert s(steps + 1) == end
+    assert s(steps * 3 + 0.5) == end
+    if kind != "linear":
+        # end + (start - end) rounds at the scale of the larger endpoint
+        assert abs(s(0) - start) <= 2.5e-16 * max(start, end)
+    else:
+        assert s(0) == start
+    ts = np.linspace(0.0, steps * 1.5, 301)
+    v = s.values(ts)
+    lo, hi = min(start, end), max(start, end)
+    slack = 4e-16 * hi  # rounding, relative to the largest value
+    assert np.all(v >= lo - slack) and np.all(v <= hi + slack)
+    d = np.diff(v)
+    if end <= start:
+        assert np.all(d <= slack)
+    else:
+        assert np.all(d >= -slack)
+
+
 # --------------------------------------------------------------------------- after-end policies
 
 FINITE = [

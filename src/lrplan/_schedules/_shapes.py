@@ -124,7 +124,10 @@ class Linear(FiniteShape):
         object.__setattr__(self, "end", _nonneg("Linear", "end", self.end))
 
     def _shape(self, u: Any, xp: Ops) -> Any:
-        return self.start + (self.end - self.start) * (u / self.steps)
+        ramp = self.start + (self.end - self.start) * (u / self.steps)
+        # start + (end - start) can miss end by an ulp (0.1 -> 0.01 gives 0.00999...);
+        # the value at and after the end is exactly ``end``.
+        return xp.where(u >= self.steps, self.end, ramp)
 
 
 @dataclasses.dataclass(frozen=True, kw_only=True, repr=False)
