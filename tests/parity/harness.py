@@ -447,12 +447,16 @@ def run_parity(
     check_warnings: bool = True,
     check_last_lr: bool = True,
     accept_refusals: bool = False,
+    value_scale: float | None = None,
 ) -> Trace:
     """Run ``script`` on torch and on ``candidate``; raise :class:`ParityError` on a mismatch.
 
     Returns the :class:`Trace`. See the module docstring for what is compared.
     ``accept_refusals=True`` also accepts lrplan's refusal of a negative value
     that torch computed and later overwrote (so it is no longer visible).
+    ``value_scale`` is the largest magnitude in the class's arithmetic besides the
+    lrs (an ``eta_min``, a ``max_lr``): float32 comparisons allow an absolute error
+    of float32's rounding of it (torch subtracts such terms in float32).
     """
     options = dict(optimizer_options or {})
     torch.manual_seed(0)
@@ -460,7 +464,8 @@ def run_parity(
     cand = Side(candidate, make_optimizer(lrs, lr_kind, optimizer, **options), [])
     base_rtol = 1e-9 if rtol is None else rtol
     scale = max([abs(x) for x in lrs] + [1e-300])
-    atol = 1e-14 * scale
+    if value_scale is not None:
+        scale = max(scale, abs(value_scale))
     trace = Trace()
 
     def run_both(k: int, what: str, fn: Callable[[Side], None]) -> bool:
@@ -519,8 +524,10 @@ def run_parity(
         trace.lrplan_values.append(lv)
         trace.compared += 1
         r = base_rtol
+        atol = 1e-14 * scale
         if lr_kind == "float32":
             r = max(base_rtol, 2.0**-23 * (k + 5))
+            atol = r * scale  # float32 rounding of the largest term (a base, an eta_min)
         n_groups = len(ref.optimizer.param_groups)
         if len(tv) != len(lv):
             raise ParityError(f"{what}: shapes differ: torch {tv}, lrplan {lv}")
