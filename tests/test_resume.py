@@ -229,3 +229,263 @@ def test_numpy_learning_rate_in_optimizer_is_not_saved_as_numpy() -> None:
     opt = torch.optim.SGD(model.parameters(), lr=np.float64(0.1))
     s = lp.ScheduledLR(opt, lp.Linear(steps=5))
     assert is_plain(s.state_dict()) == []
+
+
+# --------------------------------------------------------------------------- refused states
+
+
+def _opt_snapshot(opt: torch.optim.Optimizer) -> Any:
+    return copy.deepcopy(opt.state_dict()["param_groups"])
+
+
+def _deepest_versions(obj: Any, path: tuple[Any, ...] = ()) -> list[tuple[Any, ...]]:
+    """Paths of every nested dict that carries a ``version`` (nested scheduler states)."""
+    out: list[tuple[Any, ...]] = []
+    if isinstance(obj, dict):
+        if "version" in obj and path:
+            out.append(path)
+        for k, v in obj.items():
+            out += _deepest_versions(v, (*path, k))
+    elif isinstance(obj, list):
+        for i, v in enumerate(obj):
+            out += _deepest_versions(v, (*path, i))
+    return out
+
+
+def _corruptions(sd: dict[str, Any]) -> list[tuple[str, dict[str, Any]]]:
+    out = []
+    if "version" in sd:
+        bad = copy.deepcopy(sd)
+        bad["version"] = 999
+        out.append(("version", bad))
+    for path in _deepest_versions(sd):
+        bad = copy.deepcopy(sd)
+        node: Any = bad
+        for p in path:
+            node = node[p]
+        node["version"] = 999
+        out.append((f"nested version at {path}", bad))
+    return out
+
+
+def _assert_refused_untouched(
+    opt: torch.optim.Optimizer, scheds: list[Any], idx: int, state: Any, label: str
+) -> None:
+    opt_before = _opt_snapshot(opt)
+    states_before = [copy.deepcopy(s.state_dict()) for s in scheds]
+    with pytest.raises((ValueError, TypeError)) as info:
+        scheds[idx].load_state_dict(state)
+    msg = str(info.value)
+    assert msg, label
+    assert deep_equal(_opt_snapshot(opt), opt_before), f"{label}: optimizer changed: {msg}"
+    for s, before in zip(scheds, states_before, strict=True):
+        assert deep_equal(s.state_dict(), before), f"{label}: scheduler half-loaded: {msg}"
+
+
+@pytest.mark.parametrize("case", CASES, ids=[c.name for c in CASES])
+@settings(max_examples=8, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(data=st.data())
+def test_foreign_or_newer_state_is_refused_and_nothing_changes(
+    case: Case, data: st.DataObject
+) -> None:
+    """Another format version (top level or nested), another class, torch's own state:
+    a clear error, and neither the optimizer nor any scheduler has changed."""
+    args = data.draw(case.args)
+    k = data.draw(st.integers(0, 12))
+    kind = case.kinds[0]
+    model, opt, scheds = _setup(case, args, kind, False, True, 0)
+    for t in range(1, k + 1):
+        train_step(model, opt, t)
+        _step_all(scheds, t, case, args)
+    saved = [s.state_dict() for s in scheds]
+    # Fresh objects at another step, so a half-applied load would show.
+    model2, opt2, scheds2 = _setup(case, args, kind, False, True, 1)
+    for t in range(1, 4):
+        train_step(model2, opt2, t)
+        _step_all(scheds2, t, case, args)
+    for i, sd in enumerate(saved):
+        for label, bad in _corruptions(sd):
+            _assert_refused_untouched(opt2, scheds2, i, bad, label)
+        foreign = torch.optim.lr_scheduler.StepLR(
+            torch.optim.SGD([torch.nn.Parameter(torch.zeros(1))], lr=0.1), 3
+        ).state_dict()
+        _assert_refused_untouched(opt2, scheds2, i, foreign, "torch's own StepLR state")
+        other = lp.LinearAnnealingLR(
+            opt_for_other := make_optimizer(make_model(), tensor_lr=False, two_groups=True), T_max=7
+        ).state_dict()
+        del opt_for_other
+        if type(scheds2[i]).__name__ != "LinearAnnealingLR":
+            _assert_refused_untouched(opt2, scheds2, i, other, "LinearAnnealingLR's state")
+        _assert_refused_untouched(opt2, scheds2, i, {"last_epoch": 3}, "a bare dict")
+
+
+# --------------------------------------------------------------------------- config drift
+
+
+def _resume_with(
+    make_old: Any, make_new: Any, k: int, policy: str, *, steps_after: int = 3
+) -> tuple[Any, Any, torch.optim.Optimizer]:
+    model = make_model()
+    opt = make_optimizer(model, tensor_lr=False, two_groups=False)
+    old = make_old(opt)
+    for t in range(1, k + 1):
+        train_step(model, opt, t)
+        old.step()
+    blob = io.BytesIO()
+    torch.save({"opt": opt.state_dict(), "sched": old.state_dict()}, blob)
+    blob.seek(0)
+    ck = torch.load(blob, weights_only=True)
+    opt2 = make_optimizer(make_model(), tensor_lr=False, two_groups=False)
+    new = make_new(opt2)
+    opt2.load_state_dict(ck["opt"])
+    new.load_state_dict(ck["sched"], on_config_change=policy)
+    return old, new, opt2
+
+
+def test_drift_error_names_what_changed() -> None:
+    """The classic: epochs edited before resuming, so the schedule length changed."""
+    with pytest.raises(ValueError, match=r"steps: 90 -> 45") as info:
+        _resume_with(
+            lambda o: lp.ScheduledLR(o, lp.warmup(lp.Cosine(steps=90, end=0.1), steps=10)),
+            lambda o: lp.ScheduledLR(o, lp.warmup(lp.Cosine(steps=45, end=0.1), steps=10)),
+            30,
+            "error",
+        )
+    assert "keep_step" in str(info.value) and "keep_fraction" in str(info.value)
+
+
+@pytest.mark.parametrize(
+    ("old", "new", "what"),
+    [
+        (lambda o: lp.StepLR(o, 10, 0.5), lambda o: lp.StepLR(o, 20, 0.5), r"step_size: 10 -> 20"),
+        (lambda o: lp.StepLR(o, 10, 0.5), lambda o: lp.StepLR(o, 10, 0.1), r"gamma: 0.5 -> 0.1"),
+        (
+            lambda o: lp.LinearAnnealingLR(o, T_max=100),
+            lambda o: lp.LinearAnnealingLR(o, T_max=50),
+            r"steps: 100 -> 50",
+        ),
+        (
+            lambda o: lp.GradualWarmupScheduler(o, 4, 5),
+            lambda o: lp.GradualWarmupScheduler(o, 4, 8),
+            r"total_epoch: 5 -> 8",
+        ),
+        (
+            lambda o: lp.GradualWarmupScheduler(o, 4, 5, lp.LinearAnnealingLR(o, T_max=90)),
+            lambda o: lp.GradualWarmupScheduler(o, 4, 5, lp.LinearAnnealingLR(o, T_max=45)),
+            r"steps: 90 -> 45",
+        ),
+        (
+            lambda o: _get_lp("CosineAnnealingLR")(o, T_max=100),
+            lambda o: _get_lp("CosineAnnealingLR")(o, T_max=200),
+            r"100 -> 200",
+        ),
+    ],
+    ids=[
+        "steplr-step_size",
+        "steplr-gamma",
+        "anneal-T_max",
+        "gws-total_epoch",
+        "gws-nested",
+        "cosine-T_max",
+    ],
+)
+def test_drift_error_message_for_each_class(old: Any, new: Any, what: str) -> None:
+    try:
+        old(make_optimizer(make_model(), tensor_lr=False, two_groups=False))
+    except AttributeError:
+        pytest.skip("class not available yet")
+    with pytest.raises(ValueError, match=what):
+        _resume_with(old, new, 12, "error")
+
+
+def _get_lp(name: str) -> Any:
+    return getattr(lp, name)
+
+
+def test_drift_error_leaves_everything_unchanged() -> None:
+    model = make_model()
+    opt = make_optimizer(model, tensor_lr=False, two_groups=True)
+    old = lp.ScheduledLR(opt, lp.Cosine(steps=100))
+    for t in range(1, 31):
+        train_step(model, opt, t)
+        old.step()
+    sd = old.state_dict()
+    opt2 = make_optimizer(make_model(), tensor_lr=False, two_groups=True)
+    new = lp.ScheduledLR(opt2, lp.Cosine(steps=50))
+    new.step()
+    _assert_refused_untouched(opt2, [new], 0, sd, "drift under 'error'")
+
+
+def test_keep_step_continues_the_new_schedule_at_the_saved_step() -> None:
+    old_s, new_s = lp.Cosine(steps=100, end=0.1), lp.Cosine(steps=200, end=0.1)
+    _, new, opt = _resume_with(
+        lambda o: lp.ScheduledLR(o, old_s), lambda o: lp.ScheduledLR(o, new_s), 30, "keep_step"
+    )
+    assert new.last_epoch == 30
+    assert opt.param_groups[0]["lr"] == 0.1 * new_s(30)
+    for t in range(31, 40):
+        opt.step()
+        new.step()
+        assert opt.param_groups[0]["lr"] == pytest.approx(0.1 * new_s(t), rel=1e-12)
+    assert (
+        new.state_dict()["fingerprint"]
+        != lp.ScheduledLR(
+            make_optimizer(make_model(), tensor_lr=False, two_groups=False), old_s
+        ).state_dict()["fingerprint"]
+    )
+
+
+@pytest.mark.parametrize(
+    ("old_n", "new_n", "k", "expect"),
+    [(100, 200, 30, 60), (90, 45, 30, 15), (100, 100 * 3, 99, 297)],
+)
+def test_keep_fraction_rescales_progress(old_n: int, new_n: int, k: int, expect: int) -> None:
+    old_s = lp.warmup(lp.Cosine(steps=old_n - 10, end=0.1), steps=10)
+    new_s = lp.warmup(lp.Cosine(steps=new_n - 10, end=0.1), steps=10)
+    _, new, opt = _resume_with(
+        lambda o: lp.ScheduledLR(o, old_s), lambda o: lp.ScheduledLR(o, new_s), k, "keep_fraction"
+    )
+    assert new.last_epoch == expect
+    assert opt.param_groups[0]["lr"] == 0.1 * new_s(expect)
+    opt.step()
+    new.step()
+    assert opt.param_groups[0]["lr"] == 0.1 * new_s(expect + 1)
+
+
+def test_keep_fraction_needs_finite_lengths() -> None:
+    with pytest.raises(ValueError, match="keep_fraction"):
+        _resume_with(
+            lambda o: lp.ScheduledLR(o, lp.Exponential(gamma=0.9)),
+            lambda o: lp.ScheduledLR(o, lp.Exponential(gamma=0.8)),
+            5,
+            "keep_fraction",
+        )
+
+
+def test_unchanged_config_loads_under_every_policy() -> None:
+    for policy in ("error", "keep_step", "keep_fraction"):
+        old, new, _opt = _resume_with(
+            lambda o: lp.ScheduledLR(o, lp.Cosine(steps=50)),
+            lambda o: lp.ScheduledLR(o, lp.Cosine(steps=50)),
+            17,
+            policy,
+        )
+        assert new.last_epoch == 17 and new.get_last_lr() == old.get_last_lr()
+
+
+@pytest.mark.parametrize("policy", ["keep_step", "keep_fraction"])
+def test_nested_wrappers_propagate_the_policy(policy: str) -> None:
+    """The after-scheduler's length changed (epochs edited): the wrapper's policy applies
+    to it too, instead of the nested load failing under the default 'error'."""
+    _, new, opt = _resume_with(
+        lambda o: lp.GradualWarmupScheduler(o, 2, 5, lp.LinearAnnealingLR(o, T_max=100)),
+        lambda o: lp.GradualWarmupScheduler(o, 2, 5, lp.LinearAnnealingLR(o, T_max=50)),
+        25,
+        policy,
+    )
+    after = new.after_scheduler
+    k_after = 20 if policy == "keep_step" else 10
+    assert new.last_epoch == 25
+    assert after.last_epoch == k_after
+    peak = 2 * 0.1
+    assert opt.param_groups[0]["lr"] == pytest.approx(peak * (1 - k_after / 50), rel=1e-12)

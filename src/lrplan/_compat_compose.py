@@ -36,6 +36,7 @@ import torch
 from torch.optim import Optimizer
 from torch.optim.lr_scheduler import LRScheduler as _TorchLRScheduler
 
+from ._atomic import atomic_load, load_child
 from ._warmup import is_metric_driven
 
 __all__ = ["ChainedScheduler", "SequentialLR"]
@@ -172,11 +173,15 @@ def _check_state(owner: str, fmt: str, state: Any, n_children: int) -> Mapping[s
     return state
 
 
-def _load_children(schedulers: Sequence[Any], states: Sequence[Any]) -> None:
-    for child, sub in zip(schedulers, states, strict=True):
-        # torch's children alias what they load (``__dict__.update``): give them a copy,
-        # so the caller's state dict is never changed afterwards.
-        child.load_state_dict(copy.deepcopy(sub))
+def _load_children(
+    schedulers: Sequence[Any], states: Sequence[Any], on_config_change: str = "error"
+) -> None:
+    # All or nothing: a child refused late must not leave the earlier ones loaded.
+    with atomic_load(schedulers[0].optimizer, schedulers):
+        for child, sub in zip(schedulers, states, strict=True):
+            # torch's children alias what they load (``__dict__.update``): give them a
+            # copy, so the caller's state dict is never changed afterwards.
+            load_child(child, copy.deepcopy(sub), on_config_change)
 
 
 # --------------------------------------------------------------------------- SequentialLR
@@ -304,8 +309,14 @@ class SequentialLR(_TorchLRScheduler):
             "schedulers": [s.state_dict() for s in self._schedulers],
         }
 
-    def load_state_dict(self, state_dict: Mapping[str, Any]) -> None:  # type: ignore[override]
-        """Restore :meth:`state_dict` output (children included); the argument is not changed."""
+    def load_state_dict(  # type: ignore[override]
+        self, state_dict: Mapping[str, Any], *, on_config_change: str = "error"
+    ) -> None:
+        """Restore :meth:`state_dict` output (children included); the argument is not changed.
+
+        ``on_config_change`` goes to every lrplan child (see
+        :meth:`lrplan.LRScheduler.load_state_dict`). A refused child leaves nothing loaded.
+        """
         owner = "SequentialLR"
         st = _check_state(owner, "lrplan.sequential", state_dict, len(self._schedulers))
         if list(st.get("milestones", [])) != self._milestones:
@@ -316,7 +327,7 @@ class SequentialLR(_TorchLRScheduler):
         t = st.get("last_epoch")
         if isinstance(t, bool) or not isinstance(t, int):
             raise ValueError(f"{owner}.load_state_dict: state key 'last_epoch' is malformed")
-        _load_children(self._schedulers, st["schedulers"])
+        _load_children(self._schedulers, st["schedulers"], on_config_change)
         self.last_epoch = t
         self._last_lr = _typed_like_groups(self.optimizer, [float(v) for v in st["last_lr"]])
 
@@ -406,8 +417,13 @@ class ChainedScheduler(_TorchLRScheduler):
             "schedulers": [s.state_dict() for s in self._schedulers],
         }
 
-    def load_state_dict(self, state_dict: Mapping[str, Any]) -> None:  # type: ignore[override]
-        """Restore :meth:`state_dict` output (children included); the argument is not changed."""
+    def load_state_dict(  # type: ignore[override]
+        self, state_dict: Mapping[str, Any], *, on_config_change: str = "error"
+    ) -> None:
+        """Restore :meth:`state_dict` output (children included); the argument is not changed.
+
+        ``on_config_change`` goes to every lrplan child. A refused child leaves nothing loaded.
+        """
         st = _check_state("ChainedScheduler", "lrplan.chained", state_dict, len(self._schedulers))
-        _load_children(self._schedulers, st["schedulers"])
+        _load_children(self._schedulers, st["schedulers"], on_config_change)
         self._last_lr = _typed_like_groups(self.optimizer, [float(v) for v in st["last_lr"]])

@@ -10,7 +10,8 @@ import torch
 from torch.optim import Optimizer
 from torch.optim.lr_scheduler import ReduceLROnPlateau as _TorchPlateau
 
-from ._driver import LRScheduler, _as_float, _read, _write
+from ._atomic import atomic_load, load_child
+from ._driver import ConfigChangePolicy, LRScheduler, _as_float, _read, _write
 from ._schedules import Linear, Schedule
 from ._schedules._core import check_int, check_real
 
@@ -116,6 +117,7 @@ class GradualWarmupScheduler(LRScheduler):
         self.after_scheduler = after_scheduler
         self._handed_off = False
         self._metrics: Any = None
+        self._on_config_change: str = "error"
         super().__init__(optimizer, last_epoch, verbose)
 
     def _make_schedule(self, group_index: int, base: float) -> Schedule:
@@ -234,8 +236,33 @@ class GradualWarmupScheduler(LRScheduler):
                 "disagree on whether there is an after_scheduler"
             )
         if after is not None:
-            after.load_state_dict(saved)
+            # The wrapper's drift policy reaches the after-scheduler (whose own config,
+            # e.g. a length edited with the number of epochs, may be what changed).
+            load_child(after, saved, self._on_config_change)
         self._handed_off = bool(state.get("handed_off", False))
+
+    def load_state_dict(  # type: ignore[override]
+        self, state_dict: Mapping[str, Any], *, on_config_change: ConfigChangePolicy = "error"
+    ) -> None:
+        """Restore the warmup and the after-scheduler (as :meth:`LRScheduler.load_state_dict`).
+
+        ``on_config_change`` applies to the after-scheduler too. Nothing is loaded
+        when any part is refused.
+        """
+        self._on_config_change = on_config_change
+        try:
+            with atomic_load(self.optimizer, [self]):
+                super().load_state_dict(state_dict, on_config_change=on_config_change)
+        finally:
+            self._on_config_change = "error"
+        after = self.after_scheduler
+        if on_config_change != "error" and self._handed_off and after is not None:
+            # The after-scheduler may now follow an edited schedule: its values win.
+            values = [_as_float(v) for v in after.get_last_lr()]
+            for group, v in zip(self.optimizer.param_groups, values, strict=True):
+                _write(group, "lr", v)
+            self._last_values = [_as_float(_read(g, "lr")) for g in self.optimizer.param_groups]
+            self._written = list(self._last_values)
 
 
 class LinearAnnealingLR(LRScheduler):

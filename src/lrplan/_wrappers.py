@@ -14,6 +14,7 @@ from typing import Any, ClassVar
 from torch.optim import Optimizer
 from torch.optim.lr_scheduler import LRScheduler as _TorchLRScheduler
 
+from ._atomic import atomic_load
 from ._driver import (
     LRScheduler,
     ScheduledLR,
@@ -359,7 +360,9 @@ class Warmup(LRScheduler):
                 "Warmup.load_state_dict: only on_config_change='error' is supported "
                 f"(got {on_config_change!r})"
             )
-        super().load_state_dict(state_dict, on_config_change="error")
+        # All or nothing: the wrapped scheduler is loaded after the wrapper's own state.
+        with atomic_load(self.optimizer, [self]):
+            super().load_state_dict(state_dict, on_config_change="error")
 
 
 # --------------------------------------------------------------------------- several keys
@@ -423,8 +426,10 @@ class MultiScheduledLR(_TorchLRScheduler):
                 f"MultiScheduledLR.load_state_dict: the state schedules keys {got}, "
                 f"this scheduler {have}"
             )
-        for k, s in self.schedulers.items():
-            s.load_state_dict(saved[k], **kwargs)
+        # All or nothing: a key refused late must not leave the earlier keys loaded.
+        with atomic_load(self.optimizer, list(self.schedulers.values())):
+            for k, s in self.schedulers.items():
+                s.load_state_dict(saved[k], **kwargs)
         self.last_epoch = self._main().last_epoch
 
 
