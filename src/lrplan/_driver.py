@@ -28,9 +28,10 @@ import json
 import logging
 import math
 import numbers
+import operator
 import warnings
 import weakref
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from functools import wraps
 from typing import Any, ClassVar, Literal
 
@@ -39,6 +40,7 @@ from torch.optim import Optimizer
 from torch.optim.lr_scheduler import LRScheduler as _TorchLRScheduler
 
 from ._schedules import Schedule
+from ._schedules._ops import SCALAR
 
 __all__ = [
     "EPOCH_DEPRECATION_WARNING",
@@ -128,6 +130,69 @@ def _stored_like(raw: Any, value: float) -> float:
 
 def _copy_value(raw: Any) -> Any:
     return raw.detach().clone() if isinstance(raw, torch.Tensor) else raw
+
+
+def _getter(key: str) -> Callable[[Mapping[str, Any]], Any]:
+    """A fast reader of ``key`` (``"betas[i]"`` included) from a param group."""
+    idx = _BETAS_KEYS.get(key)
+    if idx is None:
+        return operator.itemgetter(key)
+    return lambda group: group["betas"][idx]
+
+
+def _pack(values: Sequence[Any]) -> torch.Tensor | None:
+    """Make the groups' 0-dim tensors views of one 1-D buffer, in place; return the buffer.
+
+    Each tensor keeps its identity (``Tensor.set_`` moves its storage), so the
+    optimizer and the user still hold the same objects, but one ``copy_`` on the
+    buffer then writes every group at once. Returns ``None`` (write group by group)
+    unless every value is a distinct, standalone, floating 0-dim tensor on one
+    dtype and device that needs no grad; tensors already packed in this order are
+    reused as they are.
+    """
+    if not values or not all(isinstance(v, torch.Tensor) for v in values):
+        return None
+    first = values[0]
+    dtype, device, n = first.dtype, first.device, len(values)
+    if not dtype.is_floating_point or len({id(v) for v in values}) != n:
+        return None
+    for v in values:
+        if v.dim() != 0 or v.dtype != dtype or v.device != device or v.requires_grad:
+            return None
+        if v.layout != torch.strided or v.is_inference():
+            return None
+    storage = first.untyped_storage()
+    ptr, size = storage.data_ptr(), first.element_size()
+    if storage.nbytes() == n * size and all(
+        v.untyped_storage().data_ptr() == ptr and v.storage_offset() == i
+        for i, v in enumerate(values)
+    ):
+        reused: torch.Tensor = first.new_empty(0).set_(storage, 0, (n,), (1,))
+        return reused
+    if any(v.untyped_storage().nbytes() != size for v in values):
+        return None  # a view into something else (or another scheduler's buffer): leave it
+    with torch.no_grad():
+        buf = torch.stack([v.detach() for v in values])
+        storage = buf.untyped_storage()
+        for i, v in enumerate(values):
+            v.set_(storage, i, (), ())
+    return buf
+
+
+_FLOAT_ONLY = {float}
+
+
+def _scalar_fn(s: Schedule) -> Callable[[float], float]:
+    """``s(t)`` for an already validated float ``t``, without re-checking ``t``."""
+    if type(s).__call__ is not Schedule.__call__:
+        return s  # a schedule with its own __call__ keeps it
+    at = s._at
+    return lambda t: float(at(t, SCALAR))
+
+
+def _all_ok(values: list[float]) -> bool:
+    """Fast: every value is a finite float >= 0 (False may be a false alarm; recheck)."""
+    return not values or (min(values) >= 0.0 and sum(values) < math.inf)
 
 
 # --------------------------------------------------------------------------- call-order check
@@ -303,6 +368,14 @@ class LRScheduler(_TorchLRScheduler):
                         "scheduler, or use scheduler.load_state_dict() instead of last_epoch."
                     )
         self.last_epoch = last_epoch
+        self._get = _getter(self.key)
+        # The hot path's caches (see _closed_all and _packed); rebuilt whenever stale.
+        self._idx_schedules: list[Schedule] = []
+        self._idx_scales: list[float] = []
+        self._idx_fns: list[Callable[[float], float]] = []
+        self._idx_of: list[int] = []
+        self._buf: torch.Tensor | None = None
+        self._buf_views: list[Any] = []
         self._base_raw: list[Any] = [_copy_value(g[initial_key]) for g in optimizer.param_groups]
         self._bases: list[float] = [_as_float(b) for b in self._base_raw]
         self._schedules: list[Schedule] = []
@@ -399,6 +472,43 @@ class LRScheduler(_TorchLRScheduler):
             return self._bases[i]
         return self._scales[i] * self._schedules[i](t)
 
+    def _closed_all(self, t: float) -> list[float]:
+        """``[self._closed(i, t) for every group]``, the same numbers, fast.
+
+        Equal schedules (the usual case: one schedule for every group) are
+        evaluated once, and the already validated ``t`` skips ``Schedule.__call__``'s
+        checks.
+        """
+        if t < 0:
+            return list(self._bases)
+        if self._schedules != self._idx_schedules or self._scales != self._idx_scales:
+            self._index_schedules()
+        ft = float(t)
+        fns = self._idx_fns
+        if len(fns) == 1:
+            m = fns[0](ft)
+            return [s * m for s in self._scales]
+        ms = [fn(ft) for fn in fns]
+        return [s * ms[j] for s, j in zip(self._scales, self._idx_of, strict=True)]
+
+    def _index_schedules(self) -> None:
+        """Find the distinct schedules, so each is evaluated once per step."""
+        seen: dict[Any, int] = {}
+        fns: list[Callable[[float], float]] = []
+        of: list[int] = []
+        for s in self._schedules:
+            try:
+                j = seen.setdefault(s, len(fns))
+            except TypeError:  # unhashable: compare by identity
+                j = seen.setdefault(id(s), len(fns))
+            if j == len(fns):
+                fns.append(_scalar_fn(s))
+            of.append(j)
+        self._idx_schedules = list(self._schedules)
+        self._idx_scales = list(self._scales)
+        self._idx_fns = fns
+        self._idx_of = of
+
     def _relative_step(self, i: int, current: float, t_prev: float, t: float) -> float:
         if t_prev < 0:
             base = self._bases[i]
@@ -417,15 +527,67 @@ class LRScheduler(_TorchLRScheduler):
         ]
         self._chained = [False] * len(groups)
 
+    def _changed(self, groups: list[dict[str, Any]]) -> list[float] | None:
+        """Every group's current value, or ``None`` when nothing needs a relative step.
+
+        ``None`` means no group is chained and each still holds exactly what this
+        scheduler last wrote. The common case is decided without reading a
+        number: a float group still holds the very float object written last.
+        """
+        raw = list(map(self._get, groups))
+        chained = True in self._chained
+        if not chained and all(map(operator.is_, raw, self._written)):
+            return None
+        buf = self._packed(raw)
+        current = buf.tolist() if buf is not None else [_as_float(v) for v in raw]
+        if not chained and current == self._written:
+            return None
+        return current
+
+    def _packed(self, raw: list[Any]) -> torch.Tensor | None:
+        """The buffer whose elements are the groups' tensors ``raw``, or ``None``.
+
+        Packing (see :func:`_pack`) is attempted again whenever the groups hold
+        other objects than last time (a group added, a tensor replaced).
+        """
+        views = self._buf_views
+        if len(views) == len(raw) and all(map(operator.is_, raw, views)):
+            return self._buf
+        self._buf = _pack(raw)
+        self._buf_views = raw
+        return self._buf
+
     def _write_values(self, values: Sequence[float]) -> None:
         owner = type(self).__name__
         t = self.last_epoch
-        for i, (group, v) in enumerate(zip(self.optimizer.param_groups, values, strict=True)):
-            stored = _write(group, self.key, _check_value(owner, self.key, i, t, v))
-            if self.verbose and (i >= len(self._last_values) or stored != self._last_values[i]):
-                logger.info("%s: step %s, param group %d: %s = %.6e", owner, t, i, self.key, stored)
-            self._written[i] = stored
-        self._last_values = list(self._written)
+        key = self.key
+        groups = self.optimizer.param_groups
+        values = list(values)
+        if len(values) != len(groups):
+            raise ValueError(f"{owner}: {len(values)} values for {len(groups)} param groups")
+        if not _all_ok(values):
+            for i, v in enumerate(values):
+                _check_value(owner, key, i, t, v)
+        raw = list(map(self._get, groups))
+        stored: list[float]
+        if key not in _BETAS_KEYS and set(map(type, raw)) == _FLOAT_ONLY:
+            for group, v in zip(groups, values, strict=True):
+                group[key] = v
+            stored = values
+        elif (buf := self._packed(raw)) is not None:
+            # One tensor op for every group; the cast rounds exactly as fill_ would.
+            src = torch.tensor(values, dtype=buf.dtype)
+            buf.copy_(src)
+            stored = src.tolist()
+        else:
+            stored = [_write(g, key, v) for g, v in zip(groups, values, strict=True)]
+        if self.verbose:
+            last = self._last_values
+            for i, v in enumerate(stored):
+                if i >= len(last) or v != last[i]:
+                    logger.info("%s: step %s, param group %d: %s = %.6e", owner, t, i, key, v)
+        self._written = stored
+        self._last_values = list(stored)
 
     # -- the protocol ----------------------------------------------------------------------
 
@@ -445,7 +607,10 @@ class LRScheduler(_TorchLRScheduler):
         ``epoch`` is torch's deprecated argument: it warns and writes the closed
         form at ``epoch``; prefer :meth:`set_step`.
         """
-        self._count_step(epoch)
+        if epoch is None and self._step_count != 1:
+            self._step_count += 1  # the hot path: nothing to check or warn about
+        else:
+            self._count_step(epoch)
         self._update_lr(epoch)
 
     def _count_step(self, epoch: Any) -> None:
@@ -458,24 +623,28 @@ class LRScheduler(_TorchLRScheduler):
 
     def _update_lr(self, epoch: int | float | None = None) -> None:
         """Write the values for the next step, or for ``epoch`` in closed form."""
-        self._adopt_new_groups()
-        if epoch is None:
-            t_prev = self.last_epoch
-            t = t_prev + 1
-            self.last_epoch = t
-            values = []
-            for i, group in enumerate(self.optimizer.param_groups):
-                if self._chainable:
-                    cur = _as_float(_read(group, self.key))
-                    if self._chained[i] or cur != self._written[i]:
-                        self._chained[i] = True
-                        values.append(self._relative_step(i, cur, t_prev, t))
-                        continue
-                values.append(self._closed(i, t))
-        else:
+        groups = self.optimizer.param_groups
+        if len(groups) != len(self._bases):
+            self._adopt_new_groups()
+        if epoch is not None:
             self.last_epoch = _check_time("step", epoch)
             self._chained = [False] * len(self._chained)
-            values = [self._closed(i, self.last_epoch) for i in range(len(self._bases))]
+            self._write_values(self._closed_all(self.last_epoch))
+            return
+        t_prev = self.last_epoch
+        t = t_prev + 1
+        self.last_epoch = t
+        current = self._changed(groups) if self._chainable else None
+        if current is None:
+            self._write_values(self._closed_all(t))
+            return
+        values = []
+        for i, cur in enumerate(current):
+            if self._chained[i] or cur != self._written[i]:
+                self._chained[i] = True
+                values.append(self._relative_step(i, cur, t_prev, t))
+            else:
+                values.append(self._closed(i, t))
         self._write_values(values)
 
     def set_step(self, t: int | float) -> None:
@@ -487,13 +656,11 @@ class LRScheduler(_TorchLRScheduler):
         self._adopt_new_groups()
         self.last_epoch = _check_time("set_step", t)
         self._chained = [False] * len(self._chained)
-        self._write_values([self._closed(i, self.last_epoch) for i in range(len(self._bases))])
+        self._write_values(self._closed_all(self.last_epoch))
 
     def get_lr(self) -> list[Any]:
         """The closed-form values at ``last_epoch``, one per group (torch's ``get_lr``)."""
-        return self._as_group_types(
-            [self._closed(i, self.last_epoch) for i in range(len(self._bases))]
-        )
+        return self._as_group_types(self._closed_all(self.last_epoch))
 
     def _get_closed_form_lr(self) -> list[Any]:
         return self.get_lr()
