@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 import sys
 from pathlib import Path
 
@@ -10,10 +11,14 @@ import pytest
 
 import lrplan as lp
 from lrplan._plot import (
+    MAX_FIGURE_POINTS,
+    Units,
     default_steps,
+    key_point_table,
     key_points,
     plot_schedules,
     plot_training,
+    sample_steps,
     schedule_png_bytes,
     terminal_chart,
     training_chart,
@@ -39,7 +44,7 @@ def test_plot_schedules_writes_a_png_with_labels(tmp_path: Path) -> None:
     ax = fig.axes[0]
     assert ax.get_xlabel() == "step"
     assert "multiplier" in ax.get_ylabel()
-    assert ax.get_title() == "2 schedules"
+    assert ax.get_title() == "2 schedules over 1,000 steps"
     legend = [t.get_text() for t in ax.get_legend().get_texts()]
     assert legend == ["plan", "step", "phase boundary"]
 
@@ -181,3 +186,293 @@ def test_training_chart() -> None:
     )
     assert "learning rate" in chart and "training loss" in chart
     assert len(chart.splitlines()) == 2 * 14 + 1
+
+
+# --------------------------------------------------------------------------- units, formats
+
+
+def png_size(data: bytes) -> tuple[int, int]:
+    """Width and height from the IHDR chunk, which always follows the 8-byte signature."""
+    assert data[:8] == PNG_MAGIC and data[12:16] == b"IHDR"
+    return int.from_bytes(data[16:20], "big"), int.from_bytes(data[20:24], "big")
+
+
+def test_units_labels_say_multiplier_or_absolute() -> None:
+    assert Units().ylabel() == "lr multiplier (× base lr)"
+    assert Units(key="weight_decay").ylabel() == "weight_decay multiplier (× base weight_decay)"
+    assert Units(base=0.1).ylabel() == "lr (base lr 0.1 × multiplier)"
+    for key in ("momentum", "betas[0]", "betas[1]", "dampening"):
+        assert Units(key=key).absolute
+        assert Units(key=key).ylabel() == f"{key} (absolute value)"
+    assert Units().xlabel() == "step"
+    assert Units(steps_per_epoch=12.5).xlabel() == "epoch (12.5 steps each)"
+
+
+def test_absolute_keys_match_the_driver() -> None:
+    from lrplan._driver import _ABSOLUTE_BY_DEFAULT
+    from lrplan._plot import ABSOLUTE_KEYS
+
+    assert set(ABSOLUTE_KEYS) == set(_ABSOLUTE_BY_DEFAULT)
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "match"),
+    [
+        ({"key": "momentum", "base": 0.9}, "absolute"),
+        ({"key": ""}, "key"),
+        ({"base": 0.0}, "base"),
+        ({"base": float("nan")}, "base"),
+        ({"steps_per_epoch": -1}, "steps_per_epoch"),
+        ({"steps_per_epoch": True}, "steps_per_epoch"),
+    ],
+)
+def test_units_refuse_bad_values(kwargs: dict[str, object], match: str) -> None:
+    with pytest.raises(ValueError, match=match):
+        Units(**kwargs)  # type: ignore[arg-type]
+
+
+def test_base_value_and_epoch_axis() -> None:
+    fig = plot_schedules({"plan": PLAN}, 1000, units=Units(base=3e-4, steps_per_epoch=50))
+    ax = fig.axes[0]
+    x, y = ax.lines[0].get_data()
+    np.testing.assert_array_equal(x, np.arange(1001) / 50)
+    np.testing.assert_allclose(y, 3e-4 * PLAN.values(np.arange(1001)), rtol=1e-15)
+    assert ax.get_xlim() == (0.0, 20.0)
+    assert ax.get_xlabel() == "epoch (50 steps each)"
+    assert ax.get_ylabel() == "lr (base lr 0.0003 × multiplier)"
+    assert ax.get_title() == "start 0, peak 0.0003 at epoch 2, end 1.5e-05 at epoch 20"
+    vlines = [ln for ln in ax.lines if ln.get_linestyle() == "--"]
+    assert [ln.get_xdata()[0] for ln in vlines] == [2.0]  # the boundary at step 100, in epochs
+    assert [c.get_xlabel() for c in ax.child_axes] == ["step"]  # steps along the top
+
+
+def test_absolute_key_is_drawn_as_is() -> None:
+    mom = lp.Linear(steps=100, start=0.95, end=0.85)
+    fig = plot_schedules({"m": mom}, 100, units=Units(key="momentum"))
+    ax = fig.axes[0]
+    np.testing.assert_array_equal(ax.lines[0].get_ydata(), mom.values(np.arange(101)))
+    assert ax.get_ylabel() == "momentum (absolute value)"
+
+
+def test_svg_output_is_xml(tmp_path: Path) -> None:
+    import xml.etree.ElementTree as ET
+
+    out = tmp_path / "plan.svg"
+    plot_schedules({"plan": PLAN}, 1000, out)
+    root = ET.parse(out).getroot()
+    assert root.tag == "{http://www.w3.org/2000/svg}svg"
+    assert root.get("width") == "648pt" and root.get("height") == "360pt"  # 9 x 5 inches
+
+
+def test_png_has_the_figure_size(tmp_path: Path) -> None:
+    out = tmp_path / "plan.png"
+    plot_schedules({"plan": PLAN}, 1000, out)
+    assert png_size(out.read_bytes()) == (990, 550)  # 9 x 5 inches at 110 dpi
+
+
+@pytest.mark.parametrize("name", ["plan.pdf", "plan", "plan.png.txt"])
+def test_unknown_image_suffix_is_refused_before_drawing(tmp_path: Path, name: str) -> None:
+    with pytest.raises(ValueError, match=r"must end in \.png or \.svg"):
+        plot_schedules({"plan": PLAN}, 1000, tmp_path / name)
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_long_ranges_are_sampled_but_keep_jumps_sharp() -> None:
+    s = lp.Linear(steps=10, end=1.0, start=0.0).then(lp.Constant(value=0.25), at=654_321.5)
+    fig = plot_schedules({"s": s}, 2_000_000)
+    x, y = fig.axes[0].lines[0].get_data()
+    assert len(x) <= MAX_FIGURE_POINTS + 3
+    assert x[0] == 0 and x[-1] == 2_000_000 and np.all(np.diff(x) > 0)
+    assert {654_320.0, 654_321.0, 654_322.0} <= set(x.tolist())
+    i = int(np.searchsorted(x, 654_321.0))
+    assert (y[i], y[i + 1]) == (1.0, 0.25)  # the drop is between two adjacent steps
+    np.testing.assert_array_equal(sample_steps(10, [3.5]), np.arange(11))
+
+
+def test_too_many_boundaries_are_counted_not_drawn() -> None:
+    fig = plot_schedules({"r": lp.CosineRestarts(period=5)}, 1000)
+    ax = fig.axes[0]
+    assert [ln for ln in ax.lines if ln.get_linestyle() == "--"] == []
+    legend = [t.get_text() for t in ax.get_legend().get_texts()]
+    assert legend == ["r", "199 phase boundaries (too many to draw)"]
+
+
+def test_unbound_plans_are_refused_with_a_hint() -> None:
+    plan = lp.warmup(lp.Cosine(steps=lp.fraction(0.9)), steps=lp.fraction(0.1))
+    with pytest.raises(ValueError, match="bind it first"):
+        plot_schedules({"p": plan}, 100)
+    with pytest.raises(ValueError, match="bind it first"):
+        key_point_table(plan, 100)
+    assert plan._repr_png_() is None  # a notebook shows the text repr instead
+
+
+def test_notebook_png_is_small_and_real() -> None:
+    png = PLAN._repr_png_()
+    assert png is not None
+    assert png_size(png) == (540, 288)  # 6 x 3.2 inches at 90 dpi
+    assert len(png) > 5_000
+
+
+# --------------------------------------------------------------------------- restarts
+
+
+def restart_starts(period: float, mult: float, n: int) -> list[float]:
+    """S_i = sum_{j<i} period * mult**j, summed term by term."""
+    out, start = [], 0.0
+    for i in range(n):
+        start += period * mult**i
+        out.append(start)
+    return out
+
+
+def test_open_ended_restarts_list_every_restart_up_to_the_cap() -> None:
+    from lrplan._schedules._cyclic import MAX_LISTED_RESTARTS
+
+    s = lp.CosineRestarts(period=10)
+    assert s.boundaries() == [10.0 * i for i in range(1, MAX_LISTED_RESTARTS + 1)]
+    doubling = lp.CosineRestarts(period=7, period_mult=2)
+    np.testing.assert_allclose(doubling.boundaries()[:20], restart_starts(7, 2, 20), rtol=1e-15)
+    assert lp.CosineRestarts(period=10, cycle_limit=3).boundaries() == [10.0, 20.0, 30.0]
+    huge = lp.CosineRestarts(period=10, period_mult=1000.0).boundaries()  # 1000**103 overflows
+    assert 50 < len(huge) < MAX_LISTED_RESTARTS and all(np.isfinite(huge))
+
+
+def test_plot_marks_every_restart_of_an_open_ended_plan() -> None:
+    plan = lp.warmup(lp.CosineRestarts(period=50, period_mult=1.5, decay=0.8), steps=20)
+    fig = plot_schedules({"p": plan}, 2000)
+    drawn = sorted(ln.get_xdata()[0] for ln in fig.axes[0].lines if ln.get_linestyle() == "--")
+    expected = [20.0] + [20.0 + b for b in restart_starts(50, 1.5, 12) if 20.0 + b < 2000]
+    np.testing.assert_allclose(drawn, expected, rtol=1e-12)
+    assert len(drawn) == 8  # 20, then restarts at 70, 145, ..., 1,316.9
+
+
+# --------------------------------------------------------------------------- key points
+
+
+def test_key_point_table_against_independent_values() -> None:
+    # warmup 0 -> 1 over 100 steps, then cosine from 1 to 0.05 over 900 steps
+    def ref(t: int) -> float:
+        if t < 100:
+            return t / 100
+        u = min(t - 100, 900) / 900
+        return 0.05 + (1 - 0.05) * (1 + math.cos(math.pi * u)) / 2
+
+    rows = key_point_table(PLAN, 1200)
+    got = [(r.name, r.step, r.value) for r in rows]
+    ys = [ref(t) for t in range(1201)]
+    peak = max(range(1201), key=lambda t: (ys[t], -t))
+    low = min(range(1201), key=lambda t: (ys[t], t))
+    assert [g[:2] for g in got] == [
+        ("start", 0.0),
+        ("boundary", 100.0),
+        ("end", 1200.0),
+        ("peak", float(peak)),
+        ("min", float(low)),
+    ]
+    expected = [ref(0), ref(100), ref(1200), ys[peak], ys[low]]
+    np.testing.assert_allclose([g[2] for g in got], expected, rtol=1e-12, atol=1e-15)
+
+
+def test_key_point_table_values_at_restarts() -> None:
+    s = lp.CosineRestarts(period=10, period_mult=2, decay=0.5, end=0.1)
+    rows = key_point_table(s, 100)
+    bounds = [(r.step, r.value) for r in rows if r.name == "boundary"]
+    # restarts at 10, 30, 70; cycle i starts at 1 * 0.5**i
+    assert bounds == [(10.0, 0.5), (30.0, 0.25), (70.0, 0.125)]
+    # the lowest integer step: the last of cycle 1 (length 40, from 0.25 down to 0.1)
+    low = 0.1 + (0.25 - 0.1) * (1 + math.cos(math.pi * 39 / 40)) / 2
+    assert (rows[-1].name, rows[-1].step) == ("min", 69.0)
+    assert rows[-1].value == pytest.approx(low, rel=1e-12)
+
+
+def test_key_points_scan_every_step_of_a_long_range() -> None:
+    # the maximum sits in the second chunk of 2**20 steps
+    s = lp.Linear(steps=1_500_000, start=0.0, end=2.0).then(lp.Constant(value=0.5), at=1_500_000)
+    rows = {r.name: r for r in key_point_table(s, 3_000_000)}
+    assert (rows["peak"].step, rows["peak"].value) == (1_499_999.0, pytest.approx(2.0, rel=1e-6))
+    assert rows["min"].step == 0.0 and rows["end"].value == 0.5
+
+
+def test_key_point_dict_adds_epochs_and_scaled_values() -> None:
+    from lrplan._plot import KeyPoint
+
+    kp = KeyPoint("peak", 100.0, 0.5)
+    assert kp.as_dict() == {"name": "peak", "step": 100, "value": 0.5}
+    assert kp.as_dict(Units(base=0.2, steps_per_epoch=50)) == {
+        "name": "peak",
+        "step": 100,
+        "value": 0.5,
+        "epoch": 2.0,
+        "lr": 0.1,
+    }
+
+
+# --------------------------------------------------------------------------- lrplan.plot
+
+
+def test_public_plot_draws_into_given_axes() -> None:
+    from matplotlib.figure import Figure
+
+    fig = Figure()
+    left, right = fig.subplots(1, 2)
+    assert lp.plot(PLAN, ax=right, steps=500, label="mine") is right
+    assert len(left.lines) == 0
+    x, y = right.lines[0].get_data()
+    np.testing.assert_array_equal(x, np.arange(501))
+    np.testing.assert_array_equal(y, PLAN.values(np.arange(501)))
+    assert [t.get_text() for t in right.get_legend().get_texts()] == ["mine", "phase boundary"]
+
+
+def test_public_plot_binds_plans_and_overlays_mappings() -> None:
+    from matplotlib.figure import Figure
+
+    ax = Figure().add_subplot()
+    plan = lp.warmup(lp.Cosine(steps=lp.fraction(1) - lp.epochs(1)), steps=lp.epochs(1))
+    lp.plot({"a": plan, "b": lp.Constant(value=0.5)}, ax=ax, steps=400, steps_per_epoch=100)
+    assert [ln.get_label() for ln in ax.lines if ln.get_linestyle() == "-"] == ["a", "b"]
+    np.testing.assert_array_equal(ax.lines[0].get_xdata(), np.arange(401) / 100)
+    bound = lp.warmup(lp.Cosine(steps=300), steps=100)
+    np.testing.assert_array_equal(ax.lines[0].get_ydata(), bound.values(np.arange(401)))
+    with pytest.raises(ValueError, match="bind with steps_per_epoch"):
+        lp.plot(plan, ax=ax, steps=400)
+    with pytest.raises(ValueError, match="absolute"):
+        lp.plot(PLAN, ax=ax, key="momentum", base=0.1)
+    with pytest.raises(TypeError, match="Schedule or a mapping"):
+        lp.plot("Cosine(steps=10)", ax=ax)  # type: ignore[arg-type]
+
+
+def test_public_plot_without_axes_uses_pyplot() -> None:
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    ax = lp.plot(lp.Exponential(gamma=0.99), log=True)
+    try:
+        assert ax.get_yscale() == "log"
+        assert ax.get_xlim() == (0.0, 1000.0)  # open-ended: the documented default range
+        assert ax.figure in [plt.figure(n) for n in plt.get_fignums()]
+    finally:
+        plt.close(ax.figure)
+
+
+def test_terminal_chart_units() -> None:
+    chart = terminal_chart(
+        {"m": lp.Linear(steps=100, start=0.95, end=0.85)},
+        100,
+        width=70,
+        height=15,
+        units=Units(key="momentum", steps_per_epoch=10),
+    )
+    assert "momentum (absolute value)" in chart
+    assert "epoch (10 steps each)" in chart
+    assert "start 0.95, peak 0.95 at epoch 0, end 0.85 at epoch 10" in chart
+
+
+def test_plot_module_doctests() -> None:
+    import doctest
+
+    import lrplan._plot
+
+    result = doctest.testmod(lrplan._plot, optionflags=doctest.ELLIPSIS)
+    assert result.attempted > 10 and result.failed == 0

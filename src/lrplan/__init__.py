@@ -67,6 +67,7 @@ from ._schedules import (
     OneCycle,
     OneCycleMomentum,
 )
+from ._plot import plot
 from ._warmup import GradualWarmupScheduler, LinearAnnealingLR
 from ._wsd import WSDScheduler
 from ._registry import HF_SCHEDULER_NAMES, HFScheduledLR, get_scheduler, hf_schedule
@@ -130,6 +131,7 @@ __all__ = [
     "Step",
     "StepLR",
     "__version__",
+    "plot",
     "warmup",
     "CosineAnnealingWarmRestarts",
     "CosineRestarts",

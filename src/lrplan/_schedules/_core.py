@@ -287,14 +287,15 @@ class Schedule:
     # -- notebook display ------------------------------------------------------------
 
     def _repr_png_(self) -> bytes | None:
-        """A small plot for Jupyter; ``None`` (text repr) when matplotlib is missing."""
+        """A small plot for Jupyter; ``None`` (the text repr only) when matplotlib is
+        missing or the schedule cannot be drawn (an unbound plan, say)."""
         try:
             from lrplan._plot import schedule_png_bytes
         except ImportError:
             return None
         try:
             return schedule_png_bytes(self)
-        except ImportError:
+        except (ImportError, ValueError):
             return None
 
     # -- combinators ---------------------------------------------------------------------

@@ -18,6 +18,9 @@ from typing import Any, ClassVar
 from ._core import Schedule, check_int, check_real
 from ._ops import SCALAR, Ops
 
+#: How many restarts :meth:`CosineRestarts.boundaries` lists at most.
+MAX_LISTED_RESTARTS = 500
+
 __all__ = ["CosineRestarts", "Cyclic", "OneCycle"]
 
 CYCLIC_MODES = ("triangular", "triangular2", "exp_range")
@@ -526,5 +529,16 @@ class CosineRestarts(Schedule):
         return float(self._cycle_start(float(self.cycle_limit), SCALAR))
 
     def boundaries(self) -> list[float]:
-        n = 1 if self.cycle_limit is None else min(self.cycle_limit, 500)
-        return [float(self._cycle_start(float(i), SCALAR)) for i in range(1, n + 1)]
+        """The restart times: every one of ``cycle_limit`` cycles, or, for open-ended
+        restarts, the first :data:`MAX_LISTED_RESTARTS` (enough for any plotted range
+        but a very long one), and never a time that overflows to infinity."""
+        n = MAX_LISTED_RESTARTS
+        if self.cycle_limit is not None:
+            n = min(self.cycle_limit, n)
+        out: list[float] = []
+        for i in range(1, n + 1):
+            start = float(self._cycle_start(float(i), SCALAR))
+            if not math.isfinite(start):
+                break
+            out.append(start)
+        return out
