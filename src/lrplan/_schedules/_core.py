@@ -100,7 +100,8 @@ def _check_time_scalar(t: Any) -> float:
 
 def _check_time_array(ts: Any) -> npt.NDArray[np.float64]:
     arr = np.asarray(ts, dtype=np.float64)
-    if arr.size and not (np.all(np.isfinite(arr)) and arr.min() >= 0.0):
+    # min() >= 0 is False for NaN; max() < inf excludes +inf (two cheap reductions).
+    if arr.size and not (arr.min() >= 0.0 and arr.max() < np.inf):
         raise ValueError("schedule times must be finite and >= 0")
     return arr
 
@@ -199,6 +200,9 @@ class Schedule:
         arr = _check_time_array(ts)
         flat = arr.reshape(-1)
         out = np.asarray(self._at(flat, VECTOR), dtype=np.float64)
+        if out.shape == flat.shape and out.flags.writeable and not np.may_share_memory(out, arr):
+            # A fresh array already (the usual case): no second copy of a long preview.
+            return out.reshape(arr.shape)
         result: npt.NDArray[np.float64] = np.broadcast_to(out, flat.shape).reshape(arr.shape).copy()
         return result
 
