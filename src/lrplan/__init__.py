@@ -31,6 +31,7 @@ from ._compat import (
 from ._compat_compose import ChainedScheduler, SequentialLR
 from ._compat_cyclic import CosineAnnealingWarmRestarts, CyclicLR, OneCycleLR
 from ._compat_plateau import ReduceLROnPlateau
+from ._compile import tensorize
 from ._driver import EPOCH_DEPRECATION_WARNING, LRScheduler, ScheduledLR
 from ._schedules import (
     Duration,
@@ -131,6 +132,7 @@ __all__ = [
     "Step",
     "StepLR",
     "__version__",
+    "tensorize",
     "plot",
     "warmup",
     "CosineAnnealingWarmRestarts",
