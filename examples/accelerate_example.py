@@ -18,8 +18,8 @@ up the ranks torchrun sets in the environment:
     torchrun --nproc-per-node 2 --master-addr 127.0.0.1 examples/accelerate_example.py --fix none
 
 (``accelerate launch --cpu`` starts a single process; accelerate's multi-CPU launch goes
-through MPI and an ``accelerate config`` file.) On GPUs, ``accelerate launch
---num_processes 2 examples/accelerate_example.py`` behaves the same way.
+through MPI and an ``accelerate config`` file.) On GPUs, drop ``cpu=True`` and use
+``accelerate launch --num_processes 2``: the scheduler is stepped the same way.
 """
 
 from __future__ import annotations
