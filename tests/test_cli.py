@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import io
 import json
+import math
 import os
 import shutil
 import subprocess
@@ -45,7 +46,8 @@ def test_plot_terminal_chart(tmp_path: Path, capsys: pytest.CaptureFixture[str])
     stdout = capsys.readouterr().out
     chart = stdout.splitlines()[:16]
     assert chart[0].strip() == "T"
-    assert SPEC in stdout  # the legend label
+    assert "┤" in chart[2]  # the y axis
+    assert "Sequence(" in stdout  # the repr, printed below the chart
     assert list(tmp_path.iterdir()) == []
 
 
@@ -332,3 +334,315 @@ def test_console_script_end_to_end(tmp_path: Path) -> None:
     )
     assert bad.returncode == 2
     assert "oops" in bad.stderr
+
+
+# --------------------------------------------------------------------------- every command
+
+
+def png_size(path: Path) -> tuple[int, int]:
+    data = path.read_bytes()
+    assert data[:8] == PNG_MAGIC and data[12:16] == b"IHDR"
+    return int.from_bytes(data[16:20], "big"), int.from_bytes(data[20:24], "big")
+
+
+def test_help_lists_every_subcommand_with_a_description(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    assert main(["--help"]) == 0
+    out = capsys.readouterr().out
+    for name in ("plot", "compare", "show", "demo"):
+        line = next(ln for ln in out.splitlines() if ln.strip().startswith(name + " "))
+        assert len(line.split()) > 3, line  # the name, then a sentence
+        assert main([name, "--help"]) == 0
+        assert f"usage: lrplan {name}" in capsys.readouterr().out
+    assert "exit codes" in out
+
+
+def test_plot_png_size_and_svg(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    import xml.etree.ElementTree as ET
+
+    assert main(["plot", SPEC, "-o", str(tmp_path / "p.png")]) == 0
+    assert png_size(tmp_path / "p.png") == (990, 550)
+    assert main(["plot", SPEC, "-o", str(tmp_path / "p.svg"), "--log"]) == 0
+    root = ET.parse(tmp_path / "p.svg").getroot()
+    assert root.tag.endswith("svg")
+    assert f"wrote {tmp_path / 'p.svg'}" in capsys.readouterr().out
+
+
+def test_plot_key_and_base(capsys: pytest.CaptureFixture[str]) -> None:
+    mom = "Linear(steps=100, start=0.95, end=0.85)"
+    assert main(["plot", mom, "--key", "momentum", "--terminal", "--height", "14"]) == 0
+    out = capsys.readouterr().out
+    assert "momentum (absolute value)" in out
+    assert "start 0.95, peak 0.95 at step 0, end 0.85 at step 100" in out
+    assert main(["plot", SPEC, "--base-lr", "0.002", "--terminal", "--height", "14"]) == 0
+    out = capsys.readouterr().out
+    assert "lr (base lr 0.002 × multiplier)" in out
+    assert "start 0, peak 0.002 at step 10, end 2e-05 at step 100" in out
+
+
+def test_plot_epoch_axis_and_run_length_options(capsys: pytest.CaptureFixture[str]) -> None:
+    spec = "warmup(Cosine(steps=fraction(0.9), end=0.1), steps=fraction(0.1))"
+    argv = ["plot", spec, "--terminal", "--height", "14", "--steps-per-epoch", "50"]
+    for extra in (["--epochs", "4"], ["--total-steps", "200"], ["--steps", "200"]):
+        assert main([*argv, *extra]) == 0, extra
+        out = capsys.readouterr().out
+        assert "epoch (50 steps each)" in out
+        assert "Cosine(steps=180, end=0.1)" in out and "boundaries=(20,)" in out
+        assert "end 0.1 at epoch 4" in out
+    # the run is 200 steps, the picture shows 300
+    assert main([*argv, "--total-steps", "200", "--steps", "300"]) == 0
+    assert "end 0.1 at epoch 6" in capsys.readouterr().out
+
+
+@pytest.mark.parametrize(
+    ("argv", "message"),
+    [
+        (["--epochs", "4"], "--epochs 4 needs --steps-per-epoch"),
+        (["--epochs", "4", "--steps-per-epoch", "50", "--total-steps", "100"], "disagrees"),
+        (["--key", "momentum", "--base-lr", "0.1"], "--base-lr 0.1 applies to relative keys"),
+        (["-o", "x.pdf"], "must end in .png or .svg"),
+        (["--key", ""], "key must be a non-empty string"),
+    ],
+)
+def test_bad_option_combinations_exit_2(
+    argv: list[str], message: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    for command in (["plot", SPEC], ["compare", SPEC, "Constant()"], ["show", SPEC]):
+        if command[0] == "show" and "-o" in argv:
+            continue
+        assert main([*command, *argv]) == 2, (command, argv)
+        captured = capsys.readouterr()
+        assert captured.err.startswith("lrplan: error: ")
+        assert message in captured.err
+        assert captured.out == ""
+    assert not (tmp_path / "x.pdf").exists()
+
+
+def test_open_ended_schedule_uses_the_documented_default(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    assert main(["show", "Exponential(gamma=0.99)"]) == 0
+    captured = capsys.readouterr()
+    assert "no end of its own; showing steps 0..1,000 (choose the range with --steps)" in (
+        captured.err
+    )
+    assert "key points over steps 0..1,000" in captured.out
+    assert main(["show", "Exponential(gamma=0.99)", "--steps", "20"]) == 0
+    assert capsys.readouterr().err == ""
+
+
+# --------------------------------------------------------------------------- compare
+
+
+def test_compare_png_with_labels_and_configs(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    cfg = tmp_path / "step.json"
+    cfg.write_text(json.dumps(lp.Step(step_size=30, gamma=0.5).to_config()))
+    out = tmp_path / "cmp.png"
+    assert main(["compare", SPEC, str(cfg), "-o", str(out)]) == 0
+    assert png_size(out) == (990, 550)
+    stdout = capsys.readouterr().out
+    assert f"{SPEC}  start 0, peak 1 at step 10" in stdout
+    assert "step.json" in stdout and "end 0.125 at step 100" in stdout  # 0.5 ** 3
+    argv = ["compare", SPEC, str(cfg), "--labels", "warm", "halving", "--terminal"]
+    assert main([*argv, "--height", "16", "--width", "80"]) == 0
+    stdout = capsys.readouterr().out
+    assert "▚ warm" in stdout and "▚ halving" in stdout  # the terminal legend
+    assert "2 schedules over 100 steps" in stdout
+
+
+def test_compare_label_count_must_match(capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["compare", SPEC, "Constant()", "--labels", "only-one"]) == 2
+    assert "--labels gave 1 label(s) for 2 schedule(s)" in capsys.readouterr().err
+
+
+def test_compare_draws_the_longest_and_repeats_labels(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    assert main(["compare", "Cosine(steps=50)", "Cosine(steps=50)", "Linear(steps=80)"]) == 0
+    out = capsys.readouterr().out
+    assert "Cosine(steps=50) (2)" in out  # a repeated label is numbered
+    assert "end 0 at step 80" in out
+
+
+# --------------------------------------------------------------------------- show
+
+
+def test_show_table_numbers(capsys: pytest.CaptureFixture[str]) -> None:
+    # warmup to 1 over 10 steps, cosine from 1 to 0.01 over 90; independent formulas
+    assert main(["show", SPEC, "--steps", "60"]) == 0
+    out = capsys.readouterr().out
+    lines = out.splitlines()
+    assert lines[1] == "key points over steps 0..60; lr multiplier (× base lr)"
+    table = {ln.split()[0]: ln.split()[1:] for ln in lines[3:]}
+    end = 0.01 + 0.99 * (1 + math.cos(math.pi * 50 / 90)) / 2
+    assert table["point"] == ["step", "value"]
+    assert table["start"] == ["0", "0"]
+    assert table["boundary"] == ["10", "1"]
+    assert table["end"] == ["60", f"{end:.6g}"]
+    assert table["peak"] == ["10", "1"]
+    assert table["min"] == ["0", "0"]
+
+
+def test_show_with_base_and_epochs(capsys: pytest.CaptureFixture[str]) -> None:
+    spec = "Step(step_size=25, gamma=0.5)"
+    argv = ["show", spec, "--steps", "100", "--base-lr", "0.4", "--steps-per-epoch", "20"]
+    assert main(argv) == 0
+    rows = [ln.split() for ln in capsys.readouterr().out.splitlines()[3:]]
+    assert rows[0] == ["point", "step", "epoch", "value", "lr"]
+    assert rows[1] == ["start", "0", "0", "1", "0.4"]
+    assert rows[2] == ["end", "100", "5", "0.0625", "0.025"]  # 0.5 ** 4
+    assert rows[4] == ["min", "100", "5", "0.0625", "0.025"]
+
+
+def test_show_json(capsys: pytest.CaptureFixture[str]) -> None:
+    spec = "CosineRestarts(period=10, period_mult=2, decay=0.5, end=0.1)"
+    assert main(["show", spec, "--steps", "100", "--format", "json"]) == 0
+    doc = json.loads(capsys.readouterr().out)
+    assert doc["schedule"] == spec and doc["steps"] == 100 and doc["key"] == "lr"
+    assert doc["absolute"] is False and doc["base"] is None
+    assert [(b["step"], b["value"]) for b in doc["boundaries"]] == [
+        (10, 0.5),
+        (30, 0.25),
+        (70, 0.125),
+    ]
+    assert doc["start"]["value"] == 1.0 and doc["peak"] == doc["max"]
+    assert doc["max"]["step"] == 0
+    # cycle 2 runs from step 30 to 70 (length 40), so t=100 is 30 into cycle 3 (length 80)
+    end = 0.1 + (0.125 - 0.1) * (1 + math.cos(math.pi * 30 / 80)) / 2
+    assert doc["end"]["value"] == pytest.approx(end, rel=1e-12)
+    low = 0.1 + (0.25 - 0.1) * (1 + math.cos(math.pi * 39 / 40)) / 2
+    assert (doc["min"]["step"], doc["min"]["value"]) == (69, pytest.approx(low, rel=1e-12))
+
+
+def test_show_limits_long_boundary_lists(capsys: pytest.CaptureFixture[str]) -> None:
+    from lrplan.cli import MAX_TABLE_BOUNDARIES
+
+    assert main(["show", "CosineRestarts(period=5)", "--steps", "1000"]) == 0
+    out = capsys.readouterr().out
+    assert sum(ln.startswith("boundary") for ln in out.splitlines()) == MAX_TABLE_BOUNDARIES
+    assert "... and 149 more phase boundaries" in out  # 199 restarts inside 0..1000
+
+
+def test_show_picks_a_key_from_a_multi_key_config(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    cfg = tmp_path / "plan.json"
+    plan = {
+        "lr": lp.warmup(lp.Cosine(steps=90), steps=10).to_config(),
+        "momentum": lp.Linear(steps=100, start=0.95, end=0.85).to_config(),
+    }
+    cfg.write_text(json.dumps(plan))
+    assert main(["show", str(cfg), "--key", "momentum", "--format", "json"]) == 0
+    doc = json.loads(capsys.readouterr().out)
+    assert doc["absolute"] is True
+    assert (doc["start"]["value"], doc["end"]["value"]) == (0.95, 0.85)
+    assert main(["show", str(cfg)]) == 0  # lr by default
+    assert "Sequence(" in capsys.readouterr().out
+    assert main(["show", str(cfg), "--key", "weight_decay"]) == 2
+    assert "holds schedules for the keys ['lr', 'momentum']" in capsys.readouterr().err
+
+
+# --------------------------------------------------------------------------- errors
+
+
+@pytest.mark.parametrize("command", ["plot", "compare", "show", "demo"])
+@pytest.mark.parametrize(
+    ("spec", "message"),
+    [
+        ("Cosine(steps=100", "not valid syntax"),
+        ("Cosin(steps=100)", "'Cosin' is not allowed"),
+        ("Cosine(steps=-1)", "steps must be"),
+        ("missing.yaml", "does not exist"),
+        ("Linear(steps=10, after='raise')", "cannot evaluate"),
+    ],
+)
+def test_bad_specs_exit_2_in_every_command(
+    command: str,
+    spec: str,
+    message: str,
+    tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    out = tmp_path / "x.png"
+    argv = {
+        "plot": ["plot", spec, "--steps", "20", "-o", str(out)],
+        "compare": ["compare", "Constant()", spec, "--steps", "20", "-o", str(out)],
+        "show": ["show", spec, "--steps", "20"],
+        "demo": ["demo", "--epochs", "1", "-q", "-o", str(out), "--schedule", spec],
+    }[command]
+    assert main(argv) == 2
+    captured = capsys.readouterr()
+    assert captured.err.startswith("lrplan: error: ")
+    assert message in captured.err
+    assert captured.out == ""
+    assert not out.exists()
+
+
+@pytest.mark.parametrize("command", ["plot", "compare", "demo"])
+def test_unwritable_output_exit_1_in_every_command(
+    command: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    out = str(tmp_path / "no" / "such" / "dir.png")
+    argv = {
+        "plot": ["plot", SPEC, "-o", out],
+        "compare": ["compare", SPEC, "Constant()", "-o", out],
+        "demo": ["demo", "--epochs", "1", "-q", "-o", out],
+    }[command]
+    assert main(argv) == 1
+    err = capsys.readouterr().err
+    assert err.startswith("lrplan: error: ") and "dir.png" in err
+
+
+# --------------------------------------------------------------------------- demo with any plan
+
+
+def test_demo_command_with_fraction_durations(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    spec = "warmup(Cosine(steps=fraction(0.9), end=0.1), steps=fraction(0.1))"
+    out = tmp_path / "demo.svg"
+    assert main(["demo", "--epochs", "1", "-q", "-o", str(out), "--schedule", spec]) == 0
+    captured = capsys.readouterr()
+    assert captured.err == ""  # bound to the run: no length mismatch note
+    spe = _demo.STEPS_PER_EPOCH
+    warm = round(0.1 * spe, 9)
+    assert f"Linear(steps={warm:g}" in captured.out or f"Linear(steps={warm}" in captured.out
+    assert out.read_text().lstrip().startswith("<?xml")
+
+
+# --------------------------------------------------------------------------- real processes
+
+
+def test_console_script_plot_compare_show(tmp_path: Path) -> None:
+    """plot, compare and show through the installed entry point, in real subprocesses."""
+    script = _console_script()
+
+    def run(*argv: str) -> subprocess.CompletedProcess[str]:
+        return subprocess.run(
+            [script, *argv], cwd=tmp_path, capture_output=True, text=True, timeout=300
+        )
+
+    plot = run("plot", SPEC, "-o", "p.png", "--steps-per-epoch", "20")
+    assert plot.returncode == 0, plot.stderr
+    assert png_size(tmp_path / "p.png") == (990, 550)
+    cmp = run("compare", SPEC, "Exponential(gamma=0.97)", "--log", "-o", "c.svg")
+    assert cmp.returncode == 0, cmp.stderr
+    assert (tmp_path / "c.svg").read_text().lstrip().startswith("<?xml")
+    show = run("show", SPEC, "--format", "json")
+    assert show.returncode == 0, show.stderr
+    assert json.loads(show.stdout)["peak"] == {"name": "peak", "step": 10, "value": 1.0}
+    bad = run("show", SPEC, "--key", "momentum", "--base-lr", "1")
+    assert (bad.returncode, bad.stdout) == (2, "")
+    assert bad.stderr.startswith("lrplan: error: --base-lr 1 applies to relative keys")
+
+
+def test_cli_module_doctests() -> None:
+    import doctest
+
+    import lrplan.cli
+
+    result = doctest.testmod(lrplan.cli, optionflags=doctest.ELLIPSIS)
+    assert result.attempted >= 2 and result.failed == 0

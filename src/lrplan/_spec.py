@@ -229,14 +229,17 @@ def _read_config(path: Path) -> Any:
         raise SpecError(f"{path}: not valid YAML: {exc}") from exc
 
 
-def load_schedule(spec_or_path: str | os.PathLike[str]) -> Schedule:
+def load_schedule(spec_or_path: str | os.PathLike[str], *, key: str | None = None) -> Schedule:
     """A schedule from a spec string or from a ``.json`` / ``.yaml`` / ``.yml`` config file.
 
     A config file holds the mapping that :meth:`Schedule.to_config` returns
     (``{"type": "cosine", "steps": 100, ...}``), and is rebuilt with
-    :meth:`Schedule.from_config`. YAML needs PyYAML (``pip install "lrplan[yaml]"``);
-    it is read with ``yaml.safe_load``. Anything that is not a config path is
-    parsed with :func:`parse_spec`.
+    :meth:`Schedule.from_config`. It may instead hold one such config per
+    hyperparameter, as :func:`lrplan.schedule_many` takes them
+    (``{"lr": {"type": ...}, "momentum": {"type": ...}}``); ``key`` then picks one.
+    YAML needs PyYAML (``pip install "lrplan[yaml]"``); it is read with
+    ``yaml.safe_load``. Anything that is not a config path is parsed with
+    :func:`parse_spec`.
 
     Raises:
         SpecError: a bad spec, a missing config file, or a config that is not a
@@ -269,10 +272,20 @@ def load_schedule(spec_or_path: str | os.PathLike[str]) -> Schedule:
             f"{path}: a schedule config must be a mapping with a 'type' key, "
             f"got {type(cfg).__name__}"
         )
+    where = str(path)
+    if "type" not in cfg and cfg and all(isinstance(v, Mapping) for v in cfg.values()):
+        keys = sorted(str(k) for k in cfg)
+        if key is None or key not in cfg:
+            asked = "no key was given" if key is None else f"not for {key!r}"
+            raise SpecError(
+                f"{path} holds schedules for the keys {keys}, {asked}; "
+                "pick one (key=..., or --key on the command line)"
+            )
+        cfg, where = cfg[key], f"{path} [{key}]"
     try:
         return Schedule.from_config(cfg)
     except (TypeError, ValueError, KeyError) as exc:
-        raise SpecError(f"{path}: {exc}") from exc
+        raise SpecError(f"{where}: {exc}") from exc
 
 
 def bind_schedule(

@@ -1,31 +1,62 @@
-"""The ``lrplan`` command line: ``lrplan demo`` and ``lrplan plot``.
+"""The ``lrplan`` command line: ``plot``, ``compare``, ``show`` and ``demo``.
 
-Exit codes: 0 on success, 2 for a bad spec, config or argument, 1 when an
-optional dependency the command needs is missing or a file cannot be written.
+Exit codes, the same for every subcommand:
+
+* 0: success;
+* 2: a usage error: a bad spec, config or argument, a plan that cannot be bound or
+  evaluated over the range asked for, an output file with an unknown suffix;
+* 1: a runtime failure: an optional dependency the command needs is missing, or a
+  file cannot be written or read.
+
+Errors go to stderr as one ``lrplan: error: ...`` line naming the problem.
 
 Example:
     >>> from lrplan.cli import main
-    >>> main(["plot", "Cosine(steps=100, end=0.1)", "--terminal"])  # doctest: +SKIP
+    >>> main(["show", "warmup(Cosine(steps=90, end=0.1), steps=10)"])  # doctest: +ELLIPSIS
+    Sequence(schedules=(Linear(steps=10, start=0.0, end=1.0), Cosine(steps=90, end=0.1)), ...)
+    key points over steps 0..100; lr multiplier (× base lr)
+    <BLANKLINE>
+    point     step  value
+    start        0      0
+    boundary    10      1
+    end        100    0.1
+    peak        10      1
+    min          0      0
     0
 """
 
 from __future__ import annotations
 
 import argparse
+import json
+import math
 import sys
 from collections.abc import Sequence
 from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
-__all__ = ["main"]
+if TYPE_CHECKING:
+    from lrplan._plot import KeyPoint, Units
+    from lrplan._schedules import Schedule
+
+__all__ = ["EXIT_FAILURE", "EXIT_OK", "EXIT_USAGE", "UsageError", "main"]
 
 EXIT_OK = 0
 EXIT_FAILURE = 1
 EXIT_USAGE = 2
 
+#: ``lrplan show`` lists at most this many phase boundaries as table rows.
+MAX_TABLE_BOUNDARIES = 50
+
 _SPEC_HELP = (
     'a spec such as "warmup(Cosine(steps=9500, end=0.01), steps=500)", '
     "or a .json/.yaml/.yml config file"
 )
+_LABEL_CHARS = 120
+
+
+class UsageError(ValueError):
+    """A command line that cannot be carried out as given (exit code 2)."""
 
 
 def _positive_int(text: str) -> int:
@@ -57,13 +88,160 @@ def _version() -> str:
         return "unknown"
 
 
+# --------------------------------------------------------------------------- the parser
+
+
+def _run_options() -> argparse.ArgumentParser:
+    """Options shared by plot, compare and show: the range, the run, the key."""
+    p = argparse.ArgumentParser(add_help=False)
+    g = p.add_argument_group("range and run length")
+    g.add_argument(
+        "--steps",
+        type=_positive_int,
+        default=None,
+        help=(
+            "last step drawn or tabulated (default: the run length if given, else the "
+            f"longest schedule's duration, else {_default_open_ended()} for schedules "
+            "that never end); also the run length for fraction(...) durations when "
+            "--total-steps and --epochs are not given"
+        ),
+    )
+    g.add_argument(
+        "--total-steps",
+        type=_positive_float,
+        default=None,
+        help="run length in steps: what fraction(...) durations are fractions of",
+    )
+    g.add_argument(
+        "--epochs",
+        type=_positive_float,
+        default=None,
+        help="run length in epochs (needs --steps-per-epoch)",
+    )
+    g.add_argument(
+        "--steps-per-epoch",
+        type=_positive_float,
+        default=None,
+        help="epoch size in steps: binds epochs(...) durations and puts epochs on the x axis",
+    )
+    k = p.add_argument_group("values")
+    k.add_argument(
+        "--key",
+        default="lr",
+        help=(
+            "the hyperparameter the schedule drives (default: lr). lr, weight_decay and "
+            "other keys are multipliers of the base value; momentum, dampening, "
+            "betas[0] and betas[1] are absolute values. Picks the key's schedule from "
+            "a config file that holds several"
+        ),
+    )
+    k.add_argument(
+        "--base-lr",
+        "--base",
+        dest="base",
+        type=_positive_float,
+        default=None,
+        metavar="X",
+        help="multiply by this base value to show the absolute lr (or other relative key)",
+    )
+    return p
+
+
+def _figure_options() -> argparse.ArgumentParser:
+    """Options shared by plot and compare: where and how to draw."""
+    p = argparse.ArgumentParser(add_help=False)
+    g = p.add_argument_group("output")
+    g.add_argument(
+        "-o",
+        "--out",
+        type=Path,
+        default=None,
+        help="image to write; .png (matplotlib) or .svg by its suffix",
+    )
+    g.add_argument(
+        "--terminal",
+        action="store_true",
+        help="draw a terminal chart (plotext); also the default without -o",
+    )
+    g.add_argument("--log", action="store_true", help="logarithmic y axis")
+    g.add_argument("--title", default=None, help="chart title (default: the key points)")
+    g.add_argument("--width", type=_positive_int, default=None, help="terminal chart columns")
+    g.add_argument("--height", type=_positive_int, default=None, help="terminal chart rows")
+    return p
+
+
+def _default_open_ended() -> int:
+    from lrplan._plot import DEFAULT_OPEN_ENDED_STEPS
+
+    return DEFAULT_OPEN_ENDED_STEPS
+
+
 def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="lrplan",
-        description="Look at learning-rate schedules before you train with them.",
+        description=(
+            "Look at learning-rate schedules before you train with them. "
+            "Schedules are given as specs in the Python API's own names, "
+            'e.g. "warmup(Cosine(steps=9500, end=0.01), steps=500)", '
+            "or as .json/.yaml config files."
+        ),
+        epilog=(
+            "exit codes: 0 success; 2 bad spec, config or argument; "
+            "1 missing optional dependency or unwritable file. "
+            "Run 'lrplan COMMAND --help' for a command's options."
+        ),
     )
     parser.add_argument("--version", action="version", version=f"lrplan {_version()}")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
+    run, fig = _run_options(), _figure_options()
+
+    plot = sub.add_parser(
+        "plot",
+        parents=[run, fig],
+        help="draw one schedule as a PNG, an SVG or a terminal chart",
+        description=(
+            "Draw one schedule, with its phase boundaries as dashed lines. -o writes a "
+            "PNG or SVG; the terminal chart is drawn with --terminal, when no -o is "
+            "given, or when stdout is a terminal. The start, peak and end are printed."
+        ),
+    )
+    plot.add_argument("spec", metavar="SPEC_OR_CONFIG", help=_SPEC_HELP)
+
+    compare = sub.add_parser(
+        "compare",
+        parents=[run, fig],
+        help="overlay several schedules in one chart, with a legend",
+        description=(
+            "Overlay several schedules in one chart, each labelled in the legend by its "
+            "spec, its config file name, or --labels. Outputs as for 'lrplan plot'."
+        ),
+    )
+    compare.add_argument("specs", metavar="SPEC_OR_CONFIG", nargs="+", help=_SPEC_HELP)
+    compare.add_argument(
+        "--labels",
+        nargs="+",
+        default=None,
+        metavar="LABEL",
+        help="legend labels, one per schedule, in order (give them after the schedules)",
+    )
+
+    show = sub.add_parser(
+        "show",
+        parents=[run],
+        help="print a table of a schedule's key points: start, peak, boundaries, end, min",
+        description=(
+            "Print the key points of a schedule: the start, every phase boundary (the "
+            "value where the next phase begins), the end, the peak and the minimum "
+            "(over every integer step, at the first step that reaches it)."
+        ),
+    )
+    show.add_argument("spec", metavar="SPEC_OR_CONFIG", help=_SPEC_HELP)
+    show.add_argument(
+        "--format",
+        choices=("table", "json"),
+        default="table",
+        help="a table (default; drawn with rich when installed and on a terminal) or JSON",
+    )
 
     demo = sub.add_parser(
         "demo",
@@ -71,7 +249,7 @@ def _parser() -> argparse.ArgumentParser:
         description=(
             "Train a small MLP on built-in synthetic data (three spirals) with AdamW, "
             "stepping lrplan.ScheduledLR every iteration, then write the lr and loss "
-            "curves to a PNG (or a terminal chart without matplotlib)."
+            "curves to a PNG or SVG (or a terminal chart without matplotlib)."
         ),
     )
     demo.add_argument("--epochs", type=_positive_int, default=None, help="passes over the data")
@@ -80,49 +258,19 @@ def _parser() -> argparse.ArgumentParser:
         "-o",
         type=Path,
         default=Path("lrplan-demo.png"),
-        help="PNG to write (default: %(default)s)",
+        help="PNG or SVG to write (default: %(default)s)",
     )
     demo.add_argument(
         "--schedule",
         metavar="SPEC_OR_CONFIG",
-        help=f"lr multiplier per step; {_SPEC_HELP}; default: warmup + cosine sized to the run",
+        help=(
+            f"lr multiplier per step; {_SPEC_HELP}; epochs(...) and fraction(...) durations "
+            "are bound to the run; default: warmup + cosine sized to the run"
+        ),
     )
     demo.add_argument("--seed", type=int, default=0, help="data, weights and batch order")
     demo.add_argument("--lr", type=_positive_float, default=None, help="peak learning rate")
     demo.add_argument("--quiet", "-q", action="store_true", help="no progress bar")
-
-    plot = sub.add_parser(
-        "plot",
-        help="draw a schedule as a PNG and/or a terminal chart",
-        description=(
-            "Draw a schedule. -o writes a PNG; the terminal chart is drawn with --terminal, "
-            "when no -o is given, or when stdout is a terminal."
-        ),
-    )
-    plot.add_argument("spec", metavar="SPEC_OR_CONFIG", help=_SPEC_HELP)
-    plot.add_argument(
-        "--steps",
-        type=_positive_int,
-        default=None,
-        help=(
-            "last step drawn, and the run length for plans with fraction(...) durations "
-            "(default: the schedule's duration, or 1000 if it has none)"
-        ),
-    )
-    plot.add_argument(
-        "--steps-per-epoch",
-        type=_positive_float,
-        default=None,
-        help="epoch size in steps, for plans with durations in epochs(...)",
-    )
-    plot.add_argument("-o", "--out", type=Path, default=None, help="PNG to write")
-    plot.add_argument("--terminal", action="store_true", help="draw a terminal chart")
-    plot.add_argument("--log", action="store_true", help="logarithmic y axis")
-    plot.add_argument(
-        "--title", default=None, help="chart title (default: start, peak and end values)"
-    )
-    plot.add_argument("--width", type=_positive_int, default=None, help="terminal chart columns")
-    plot.add_argument("--height", type=_positive_int, default=None, help="terminal chart rows")
     return parser
 
 
@@ -130,51 +278,287 @@ def _error(message: str) -> None:
     print(f"lrplan: error: {message}", file=sys.stderr)
 
 
-def _cmd_plot(args: argparse.Namespace) -> int:
-    from lrplan._plot import default_steps, key_points, plot_schedules, terminal_chart
+# --------------------------------------------------------------------------- shared steps
+
+
+def _units(args: argparse.Namespace) -> Units:
+    from lrplan._plot import Units
+
+    try:
+        return Units(key=args.key, base=args.base, steps_per_epoch=args.steps_per_epoch)
+    except ValueError as exc:
+        raise UsageError(str(exc).replace("base=", "--base-lr ")) from exc
+
+
+def _total_steps(args: argparse.Namespace) -> float | None:
+    """The run length from --total-steps, --epochs x --steps-per-epoch, or --steps."""
+    total: float | None = args.total_steps
+    if args.epochs is not None:
+        if args.steps_per_epoch is None:
+            raise UsageError(f"--epochs {args.epochs:g} needs --steps-per-epoch")
+        from_epochs = args.epochs * args.steps_per_epoch
+        if total is not None and not math.isclose(total, from_epochs, rel_tol=1e-12):
+            raise UsageError(
+                f"--total-steps {total:g} disagrees with --epochs x --steps-per-epoch "
+                f"= {from_epochs:g}; give one of them"
+            )
+        total = from_epochs
+    return total if total is not None else args.steps
+
+
+def _load(text: str, args: argparse.Namespace, total: float | None) -> Schedule:
     from lrplan._schedules import Unbound
     from lrplan._spec import SpecError, bind_schedule, load_schedule
 
-    schedule = load_schedule(args.spec)
+    schedule = load_schedule(text, key=args.key)
     if isinstance(schedule, Unbound):
         try:
             schedule = bind_schedule(
-                schedule, total_steps=args.steps, steps_per_epoch=args.steps_per_epoch
+                schedule, total_steps=total, steps_per_epoch=args.steps_per_epoch
             )
         except SpecError as exc:
             raise SpecError(
-                f"{exc}. On the command line, --steps gives the run length and "
-                "--steps-per-epoch the epoch size."
+                f"{exc}. On the command line, --steps or --total-steps (or --epochs with "
+                "--steps-per-epoch) gives the run length and --steps-per-epoch the epoch size."
             ) from exc
-    named = {args.spec if len(args.spec) <= 80 else repr(schedule): schedule}
-    steps = args.steps if args.steps is not None else default_steps(named)
-    try:  # the values first: a schedule with after="raise" refuses steps past its end
-        summary = f"{schedule!r}\n{key_points(schedule, steps)}"
-    except ValueError as exc:
-        raise SpecError(f"cannot draw {schedule!r} over steps 0..{steps}: {exc}") from exc
+    return schedule
+
+
+def _label(text: str, schedule: Schedule) -> str:
+    from lrplan._spec import CONFIG_SUFFIXES
+
+    text = text.strip()
+    if text.lower().endswith(CONFIG_SUFFIXES):
+        return Path(text).name
+    if len(text) <= _LABEL_CHARS:
+        return text
+    return text[: _LABEL_CHARS - 3] + "..."
+
+
+def _range(named: dict[str, Schedule], args: argparse.Namespace, total: float | None) -> int:
+    """The last step to draw or tabulate; a note on stderr when it is a guess."""
+    from lrplan._plot import DEFAULT_OPEN_ENDED_STEPS, default_steps
+
+    if args.steps is not None:
+        return int(args.steps)
+    if total is not None:
+        return max(1, math.ceil(total))
+    steps = default_steps(named)
+    if all(s.duration is None for s in named.values()):
+        what = "the schedule has" if len(named) == 1 else "no schedule has"
+        print(
+            f"note: {what} no end of its own; showing steps 0..{DEFAULT_OPEN_ENDED_STEPS:,} "
+            "(choose the range with --steps)",
+            file=sys.stderr,
+        )
+    return steps
+
+
+def _check_values(named: dict[str, Schedule], steps: int) -> None:
+    """Evaluate every schedule over the range first, so a bad one fails before any output."""
+    import numpy as np
+
+    from lrplan._spec import SpecError
+
+    for label, s in named.items():
+        try:
+            for lo in range(0, steps + 1, 1 << 20):
+                s.values(np.arange(lo, min(steps + 1, lo + (1 << 20)), dtype=np.float64))
+        except ValueError as exc:
+            raise SpecError(f"cannot evaluate {label!r} over steps 0..{steps}: {exc}") from exc
+
+
+def _check_out(args: argparse.Namespace) -> None:
+    from lrplan._plot import check_figure_path
+
     if args.out is not None:
-        plot_schedules(named, steps, args.out, log=args.log, title=args.title)
+        try:
+            check_figure_path(args.out)
+        except ValueError as exc:
+            raise UsageError(str(exc)) from exc
+
+
+def _draw(named: dict[str, Schedule], steps: int, units: Units, args: argparse.Namespace) -> None:
+    from lrplan._plot import plot_schedules, terminal_chart
+
+    if args.out is not None:
+        plot_schedules(named, steps, args.out, log=args.log, title=args.title, units=units)
     asked = args.terminal or args.out is None
     if asked or sys.stdout.isatty():
         try:
             chart = terminal_chart(
-                named, steps, width=args.width, height=args.height, log=args.log, title=args.title
+                named,
+                steps,
+                width=args.width,
+                height=args.height,
+                log=args.log,
+                title=args.title,
+                units=units,
             )
         except ImportError:
             if asked:
                 raise
         else:
             print(chart)
-    print(summary)
+
+
+# --------------------------------------------------------------------------- commands
+
+
+def _cmd_plot(args: argparse.Namespace) -> int:
+    from lrplan._plot import key_points
+
+    units = _units(args)
+    _check_out(args)
+    total = _total_steps(args)
+    schedule = _load(args.spec, args, total)
+    named = {_label(args.spec, schedule): schedule}
+    steps = _range(named, args, total)
+    _check_values(named, steps)
+    _draw(named, steps, units, args)
+    print(repr(schedule))
+    print(key_points(schedule, steps, units))
     if args.out is not None:
         print(f"wrote {args.out}")
     return EXIT_OK
 
 
+def _cmd_compare(args: argparse.Namespace) -> int:
+    from lrplan._plot import key_points
+
+    units = _units(args)
+    _check_out(args)
+    if args.labels is not None and len(args.labels) != len(args.specs):
+        raise UsageError(
+            f"--labels gave {len(args.labels)} label(s) for {len(args.specs)} schedule(s); "
+            "give one per schedule, after the schedules"
+        )
+    total = _total_steps(args)
+    named: dict[str, Schedule] = {}
+    for i, text in enumerate(args.specs):
+        schedule = _load(text, args, total)
+        label = args.labels[i] if args.labels is not None else _label(text, schedule)
+        if label in named:
+            label = f"{label} ({i + 1})"
+        named[label] = schedule
+    steps = _range(named, args, total)
+    _check_values(named, steps)
+    _draw(named, steps, units, args)
+    width = max(len(label) for label in named)
+    for label, schedule in named.items():
+        print(f"{label:<{width}}  {key_points(schedule, steps, units)}")
+    if args.out is not None:
+        print(f"wrote {args.out}")
+    return EXIT_OK
+
+
+def _fmt_step(step: float) -> str:
+    return f"{step:,.0f}" if float(step).is_integer() else f"{step:,.6g}"
+
+
+def _table_rows(rows: list[KeyPoint], units: Units) -> tuple[list[str], list[list[str]], int]:
+    header = ["point", "step"]
+    if units.steps_per_epoch is not None:
+        header.append("epoch")
+    header.append("value")
+    if units.base is not None:
+        header.append(units.key)
+    body: list[list[str]] = []
+    bounds = [r for r in rows if r.name == "boundary"]
+    hidden = max(0, len(bounds) - MAX_TABLE_BOUNDARIES)
+    shown_bounds = 0
+    for r in rows:
+        if r.name == "boundary":
+            shown_bounds += 1
+            if shown_bounds > MAX_TABLE_BOUNDARIES:
+                continue
+        cells = [r.name, _fmt_step(r.step)]
+        if units.steps_per_epoch is not None:
+            cells.append(f"{r.step / units.steps_per_epoch:,.6g}")
+        cells.append(f"{r.value:.6g}")
+        if units.base is not None:
+            cells.append(f"{r.value * units.base:.6g}")
+        body.append(cells)
+    return header, body, hidden
+
+
+def _plain_table(header: list[str], body: list[list[str]]) -> str:
+    widths = [max(len(row[i]) for row in [header, *body]) for i in range(len(header))]
+    lines = []
+    for row in [header, *body]:
+        cells = [row[0].ljust(widths[0])] + [
+            c.rjust(w) for c, w in zip(row[1:], widths[1:], strict=True)
+        ]
+        lines.append("  ".join(cells).rstrip())
+    return "\n".join(lines)
+
+
+def _rich_table(header: list[str], body: list[list[str]]) -> bool:
+    """Print with rich when it is installed and stdout is a terminal; False otherwise."""
+    if not sys.stdout.isatty():
+        return False
+    try:
+        from rich.console import Console
+        from rich.table import Table
+    except ImportError:
+        return False
+    table = Table(*header)
+    for col in table.columns[1:]:
+        col.justify = "right"
+    for row in body:
+        table.add_row(*row)
+    Console().print(table)
+    return True
+
+
+def _cmd_show(args: argparse.Namespace) -> int:
+    from lrplan._plot import key_point_table
+
+    units = _units(args)
+    total = _total_steps(args)
+    schedule = _load(args.spec, args, total)
+    named = {_label(args.spec, schedule): schedule}
+    steps = _range(named, args, total)
+    _check_values(named, steps)
+    rows = key_point_table(schedule, steps)
+    if args.format == "json":
+        by_name = {r.name: r.as_dict(units) for r in rows if r.name != "boundary"}
+        doc: dict[str, Any] = {
+            "schedule": repr(schedule),
+            "key": units.key,
+            "absolute": units.absolute,
+            "base": units.base,
+            "steps_per_epoch": units.steps_per_epoch,
+            "steps": steps,
+            "start": by_name["start"],
+            "peak": by_name["peak"],
+            "boundaries": [r.as_dict(units) for r in rows if r.name == "boundary"],
+            "end": by_name["end"],
+            "min": by_name["min"],
+            "max": by_name["peak"],
+        }
+        print(json.dumps(doc, indent=2))
+        return EXIT_OK
+    header, body, hidden = _table_rows(rows, units)
+    print(repr(schedule))
+    print(f"key points over steps 0..{steps:,}; {units.ylabel()}")
+    print()
+    if not _rich_table(header, body):
+        print(_plain_table(header, body))
+    if hidden:
+        print(f"... and {hidden:,} more phase boundaries (--format json lists them all)")
+    return EXIT_OK
+
+
 def _cmd_demo(args: argparse.Namespace) -> int:
     from lrplan import _demo
+    from lrplan._plot import check_figure_path
     from lrplan._spec import bind_schedule, load_schedule
 
+    try:
+        check_figure_path(args.out)
+    except ValueError as exc:
+        raise UsageError(str(exc)) from exc
     epochs = args.epochs if args.epochs is not None else _demo.DEFAULT_EPOCHS
     total = epochs * _demo.STEPS_PER_EPOCH
     schedule = None
@@ -184,6 +568,7 @@ def _cmd_demo(args: argparse.Namespace) -> int:
             total_steps=total,
             steps_per_epoch=_demo.STEPS_PER_EPOCH,
         )
+        _check_values({args.schedule: schedule}, total)
     if schedule is not None and schedule.duration is not None and schedule.duration != total:
         print(
             f"note: the schedule lasts {schedule.duration:g} steps and this run "
@@ -210,12 +595,15 @@ def _cmd_demo(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+_COMMANDS = {"plot": _cmd_plot, "compare": _cmd_compare, "show": _cmd_show, "demo": _cmd_demo}
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     """Run the ``lrplan`` command line; returns the exit code.
 
     Example:
         >>> from lrplan.cli import main
-        >>> main(["plot", "Linear(steps=10", "--terminal"])  # doctest: +SKIP
+        >>> main(["show", "Linear(steps=10"])
         2
     """
     from lrplan._spec import SpecError
@@ -226,12 +614,17 @@ def main(argv: Sequence[str] | None = None) -> int:
     except SystemExit as exc:  # argparse: --help, --version, usage errors
         return exc.code if isinstance(exc.code, int) else EXIT_USAGE
     try:
-        if args.command == "plot":
-            return _cmd_plot(args)
-        return _cmd_demo(args)
-    except SpecError as exc:
+        return _COMMANDS[args.command](args)
+    except (SpecError, UsageError) as exc:
         _error(str(exc))
         return EXIT_USAGE
+    except BrokenPipeError:  # `lrplan show ... | head`: the reader left; stop quietly
+        if argv is None:
+            import os
+
+            devnull = os.open(os.devnull, os.O_WRONLY)
+            os.dup2(devnull, sys.stdout.fileno())  # no second error when Python flushes
+        return EXIT_FAILURE
     except (ImportError, OSError) as exc:
         _error(str(exc))
         return EXIT_FAILURE
