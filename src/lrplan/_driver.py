@@ -330,6 +330,18 @@ class LRScheduler(_TorchLRScheduler):
 
     Every value written is checked: a schedule can never put a NaN, an inf or a
     negative number into an optimizer.
+
+    Example:
+        >>> import torch, lrplan as lp
+        >>> class Halving(lp.LRScheduler):
+        ...     def _make_schedule(self, group_index, base):
+        ...         return lp.Exponential(gamma=0.5)
+        >>> opt = torch.optim.SGD(torch.nn.Linear(2, 1).parameters(), lr=0.1)
+        >>> sched = Halving(opt)
+        >>> opt.step(); sched.step(); sched.get_last_lr()
+        [0.05]
+        >>> isinstance(sched, torch.optim.lr_scheduler.LRScheduler)
+        True
     """
 
     #: The param-group key this scheduler drives.

@@ -145,7 +145,7 @@ class Units:
                 raise ValueError(f"base must be a finite number > 0, got {self.base!r}")
             if self.absolute:
                 raise ValueError(
-                    f"base={self.base!r} applies to relative keys (lr, weight_decay, ...); "
+                    f"base={self.base:g} applies to relative keys (lr, weight_decay, ...); "
                     f"{self.key!r} values are absolute already"
                 )
         if self.steps_per_epoch is not None and not _positive_finite(self.steps_per_epoch):
