@@ -423,6 +423,17 @@ class HFScheduledLR(ScheduledLR):
     Each step writes ``base_lr * schedule(step)`` whatever other schedulers did
     (transformers' schedulers are ``LambdaLR``, which is not chainable).
     :func:`get_scheduler` returns one; ``name`` is the transformers name.
+
+    Example:
+        >>> import torch, lrplan as lp
+        >>> opt = torch.optim.SGD(torch.nn.Linear(2, 1).parameters(), lr=0.1)
+        >>> sched = lp.get_scheduler("linear", opt, num_warmup_steps=2, num_training_steps=10)
+        >>> type(sched).__name__, sched.name, sched.get_last_lr()
+        ('HFScheduledLR', 'linear', [0.0])
+        >>> for _ in range(2):
+        ...     opt.step(); sched.step()
+        >>> sched.get_last_lr()
+        [0.1]
     """
 
     _chainable: ClassVar[bool] = False

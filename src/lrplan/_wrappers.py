@@ -377,6 +377,18 @@ class MultiScheduledLR(_TorchLRScheduler):
     each one. It is a torch ``LRScheduler`` (Lightning accepts it);
     ``get_last_lr()`` reports the ``"lr"`` values when lr is scheduled, else those
     of the first key.
+
+    Example:
+        >>> import torch, lrplan as lp
+        >>> opt = torch.optim.SGD(torch.nn.Linear(2, 1).parameters(), lr=0.1, momentum=0.9)
+        >>> multi = lp.schedule_many(opt, {
+        ...     "lr": lp.Cosine(steps=10),
+        ...     "momentum": lp.Linear(steps=10, start=0.95, end=0.85),
+        ... })
+        >>> sorted(multi.schedulers), multi.get_last_lr()
+        (['lr', 'momentum'], [0.1])
+        >>> multi.schedulers["momentum"].get_last_lr()
+        [0.95]
     """
 
     def __init__(self, optimizer: Optimizer, schedulers: Mapping[str, ScheduledLR]) -> None:

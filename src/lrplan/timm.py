@@ -4,6 +4,17 @@
 ``timm.scheduler.CosineLRScheduler`` that is also a real torch ``LRScheduler``
 (so Lightning and friends accept it), resumes exactly from plain-data state, and
 reproduces timm's noise, seeded per step, after a resume too.
+
+Example:
+    >>> import torch
+    >>> from lrplan.timm import CosineLRScheduler
+    >>> opt = torch.optim.SGD(torch.nn.Linear(2, 1).parameters(), lr=0.1)
+    >>> sched = CosineLRScheduler(opt, t_initial=10, warmup_t=2, warmup_lr_init=0.01)
+    >>> opt.param_groups[0]["lr"]
+    0.01
+    >>> opt.step(); sched.step(10)
+    >>> opt.param_groups[0]["lr"]
+    0.0
 """
 
 from __future__ import annotations

@@ -84,6 +84,12 @@ class Duration(Unresolved):
     together or with plain step counts (``fraction(1) - epochs(5) - 100``).
     :meth:`resolve` turns it into steps for one :class:`RunLength`. Its config is
     ``{"epochs": 5}`` (only the non-zero units).
+
+    Example:
+        >>> import lrplan as lp
+        >>> d = lp.fraction(1) - lp.epochs(2)
+        >>> d, d.resolve(lp.RunLength(total_steps=1000, steps_per_epoch=100))
+        (fraction(1) - epochs(2), 800)
     """
 
     steps: float = 0
@@ -364,6 +370,16 @@ class Unbound(Schedule, Unresolved):
     its arguments returns one of these instead: the call, recorded. Its config
     is the schedule's own config with durations as ``{"epochs": 5}``;
     evaluating it raises ``ValueError`` until it is bound.
+
+    Example:
+        >>> import lrplan as lp
+        >>> plan = lp.Cosine(steps=lp.epochs(3))
+        >>> type(plan).__name__, plan.bind(steps_per_epoch=100).duration
+        ('Unbound', 300)
+        >>> plan(0)  # doctest: +ELLIPSIS
+        Traceback (most recent call last):
+        ...
+        ValueError: Cosine(steps=epochs(3)) has durations in epochs or fractions of the run; ...
     """
 
     type_name: ClassVar[str] = "unbound"
