@@ -144,7 +144,9 @@ def test_terminal_chart_size_title_and_legend() -> None:
     assert len(lines) == 18
     assert max(len(line) for line in lines) <= 70
     assert "hello" in lines[0]
-    assert "my plan" in chart
+    assert "my plan" not in chart  # one curve: no legend box over it
+    two = terminal_chart({"my plan": PLAN, "flat": lp.Constant()}, 1000, width=70, height=18)
+    assert "▚ my plan" in two and "▚ flat" in two
     assert "\x1b[" not in chart  # not a terminal under pytest: no colour codes
 
 
@@ -252,6 +254,7 @@ def test_absolute_key_is_drawn_as_is() -> None:
     ax = fig.axes[0]
     np.testing.assert_array_equal(ax.lines[0].get_ydata(), mom.values(np.arange(101)))
     assert ax.get_ylabel() == "momentum (absolute value)"
+    assert ax.get_ylim()[0] > 0.8  # absolute values are not squashed against 0
 
 
 def test_svg_output_is_xml(tmp_path: Path) -> None:

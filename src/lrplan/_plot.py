@@ -464,7 +464,7 @@ def plot_schedules(
             ax.axvline(b, color=line.get_color(), linestyle="--", linewidth=1.0, alpha=0.6)
     if log:
         ax.set_yscale("log", nonpositive="mask")
-    else:
+    elif not units.absolute:  # multipliers read against 0; absolute values (momentum) need not
         ax.set_ylim(bottom=min(0.0, ax.get_ylim()[0]))
     ax.set_xlim(0, float(units.x(np.array([float(steps)]))[0]))
     ax.set_xlabel(units.xlabel())
@@ -750,7 +750,8 @@ def terminal_curves(
             continue
         ymax = max(ymax, float(y[keep].max()))
         short = label if len(label) <= _TERMINAL_LABEL else label[: _TERMINAL_LABEL - 3] + "..."
-        fig.draw(fig.signal(x[keep].tolist(), y[keep].tolist()).label(short).lines())
+        sig = fig.signal(x[keep].tolist(), y[keep].tolist())
+        fig.draw((sig.label(short) if legend else sig).lines())  # a label makes a legend
     for b in boundaries:
         fig.line(float(b), orientation="vertical", style="dotted")
     if log:
