@@ -798,7 +798,8 @@ def terminal_chart(
     Example:
         >>> import lrplan as lp
         >>> from lrplan._plot import terminal_chart
-        >>> chart = terminal_chart({"linear": lp.Linear(steps=10)}, steps=10, width=50, height=12)
+        >>> two = {"linear": lp.Linear(steps=10), "flat": lp.Constant(value=0.5)}
+        >>> chart = terminal_chart(two, steps=10, width=50, height=12)
         >>> "linear" in chart and len(chart.splitlines()) == 12
         True
     """
