@@ -25,17 +25,27 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from common import fmt_time, parser, save, table
 
+# Load lrplan._schedules without running lrplan/__init__.py (which imports torch for
+# the schedulers): an empty package module with the real search path stands in.
+PURE = (
+    "import importlib.util, sys, types; "
+    "spec = importlib.util.find_spec('lrplan'); "
+    "pkg = types.ModuleType('lrplan'); pkg.__path__ = list(spec.submodule_search_locations); "
+    "sys.modules['lrplan'] = pkg; "
+    "import lrplan._schedules"
+)
+
 SNIPPETS = {
     "python (nothing)": "pass",
     "import numpy": "import numpy",
-    "import lrplan._schedules (pure layer)": "import lrplan._schedules",
+    "import lrplan._schedules (pure layer)": PURE,
     "import torch": "import torch",
     "import lrplan": "import lrplan",
 }
 
-PURE_EVAL = r"""
-import json, sys, timeit
-import lrplan._schedules as S
+PURE_EVAL = PURE.replace("; ", "\n") + r"""
+import json, timeit
+S = lrplan._schedules
 import numpy as np
 assert "torch" not in sys.modules, "the pure layer imported torch"
 s = S.warmup(S.Cosine(steps=9_000, end=0.01), steps=1_000)
