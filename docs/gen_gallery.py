@@ -1,0 +1,314 @@
+"""Draw docs/gallery.md: every shape and combinator of lrplan, one small PNG each.
+
+    python docs/gen_gallery.py     # writes docs/img/gallery/*.png and docs/gallery.md
+
+Each picture is drawn from spec strings, the same text ``lrplan plot`` accepts, with
+``lrplan._plot.plot_schedules`` (the code behind ``lrplan plot``), at 640x360 pixels
+and reduced to a 64-colour palette so the repository stays small.
+tests/test_docs.py checks that every spec parses, that every name a spec may use
+appears in the gallery, and that every picture exists.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import io
+import sys
+from pathlib import Path
+
+DOCS = Path(__file__).parent
+IMG = DOCS / "img" / "gallery"
+OUT = DOCS / "gallery.md"
+WIDTH, HEIGHT, DPI = 6.4, 3.6, 100
+
+
+@dataclasses.dataclass(frozen=True)
+class Entry:
+    slug: str
+    title: str
+    curves: tuple[str, ...]  # spec strings, one curve each
+    text: str
+    steps: int | None = None  # the x range; the longest duration by default
+    ylabel: str = "multiplier of the base lr"
+    group: str = "Shapes"
+
+
+ENTRIES: tuple[Entry, ...] = (
+    Entry(
+        "constant",
+        "Constant",
+        ("Constant(value=0.5)",),
+        "A constant multiplier: half the base lr for the whole run.",
+        steps=1000,
+    ),
+    Entry(
+        "linear",
+        "Linear",
+        ("Linear(steps=1000, start=1, end=0.1)", "Linear(steps=1000, start=0, end=2)"),
+        "A straight line between any two values, then the end value is held "
+        "(`after='hold'`; `'restart'` and `'raise'` are the other choices).",
+        steps=1200,
+    ),
+    Entry(
+        "cosine",
+        "Cosine",
+        (
+            "Cosine(steps=1000, end=0.1)",
+            "Cosine(steps=1000, k=3)",
+            "Cosine(steps=400, periodic=True)",
+        ),
+        "Half a cosine to `end` (SGDR's annealing), with k-decay (`k`, Zhang & Li 2021) "
+        "and torch's periodic `CosineAnnealingLR` behaviour past the end (`periodic=True`).",
+        steps=1200,
+    ),
+    Entry(
+        "polynomial",
+        "Polynomial",
+        ("Polynomial(steps=1000, power=2)", "Polynomial(steps=1000, power=0.5, end=0.1)"),
+        "`(1 - t/steps) ** power` from `start` to `end`, like torch's `PolynomialLR`.",
+    ),
+    Entry(
+        "exponential",
+        "Exponential",
+        ("Exponential(gamma=0.997)",),
+        "`gamma ** t`: torch's `ExponentialLR`. It has no end of its own.",
+        steps=1000,
+    ),
+    Entry(
+        "step",
+        "Step and MultiStep",
+        ("Step(step_size=300, gamma=0.5)", "MultiStep(milestones=(500, 750, 900), gamma=0.3)"),
+        "Staircases: multiply by `gamma` every `step_size` steps, or at each milestone.",
+        steps=1000,
+    ),
+    Entry(
+        "inverse_sqrt",
+        "InverseSqrt",
+        ("InverseSqrt(timescale=100)", "warmup(InverseSqrt(timescale=200), steps=200)"),
+        "`sqrt(tau / (t + tau))`, alone and after a warmup (the Transformer's 'Noam' "
+        "schedule, normalised to peak at 1).",
+        steps=2000,
+    ),
+    Entry(
+        "wsd",
+        "WarmupStableDecay",
+        (
+            "WarmupStableDecay(warmup=100, stable=700, decay=200, min_ratio=0.1)",
+            "WarmupStableDecay(warmup=100, stable=700, decay=200, min_ratio=0.1, "
+            "decay_shape='1-sqrt')",
+        ),
+        "Warmup, a long stable phase, then a short cooldown (MiniCPM; Hägele et al. 2024), "
+        "with a linear or 1-sqrt cooldown.",
+    ),
+    Entry(
+        "tanh",
+        "Tanh",
+        ("Tanh(steps=1000, end=0.01)",),
+        "Hyperbolic-tangent decay (Hsueh et al. 2019) between `lower` and `upper`.",
+    ),
+    Entry(
+        "untuned_warmup",
+        "UntunedWarmup",
+        ("UntunedWarmup(beta2=0.999)", "UntunedWarmup(beta2=0.999, shape='exponential')"),
+        "Ma & Yarats' untuned warmup for Adam: linear over `2 / (1 - beta2)` steps, or "
+        "exponential `1 - exp(-(1 - beta2) t)`. Multiply it into any schedule.",
+        steps=4000,
+    ),
+    Entry(
+        "exponential_ramp",
+        "ExponentialRamp",
+        ("ExponentialRamp(steps=1000, rate=4)", "ExponentialRamp(steps=1000, rate=1)"),
+        "A saturating `1 - exp` ramp, rescaled to reach `end` exactly at `steps`.",
+    ),
+    Entry(
+        "cyclic",
+        "Cyclic",
+        (
+            "Cyclic(start=0.1, step_size_up=100)",
+            "Cyclic(start=0.1, step_size_up=100, mode='triangular2')",
+        ),
+        "Smith's cyclical learning rates: `triangular` and `triangular2` "
+        "(`exp_range` decays by `gamma ** t`).",
+        steps=1000,
+        group="Cycles and restarts",
+    ),
+    Entry(
+        "one_cycle",
+        "OneCycle",
+        ("OneCycle(steps=1000)", "OneCycle(steps=1000, three_phase=True, anneal='linear')"),
+        "The 1cycle policy: up from `peak / div_factor`, then down to a tiny value; "
+        "two-phase or three-phase, cosine or linear.",
+        group="Cycles and restarts",
+    ),
+    Entry(
+        "one_cycle_momentum",
+        "OneCycleMomentum",
+        ("OneCycleMomentum(steps=1000)",),
+        "The momentum that goes with `OneCycle`: down while the lr rises, then back up. "
+        "Its values are momenta, not multipliers (drive `key='momentum'` with it).",
+        ylabel="momentum (absolute)",
+        group="Cycles and restarts",
+    ),
+    Entry(
+        "cosine_restarts",
+        "CosineRestarts",
+        ("CosineRestarts(period=200, period_mult=2, decay=0.7)",),
+        "SGDR: cosine cycles whose length grows by `period_mult` and whose peak "
+        "shrinks by `decay`.",
+        steps=1400,
+        group="Cycles and restarts",
+    ),
+    Entry(
+        "warmup",
+        "warmup",
+        (
+            "warmup(Cosine(steps=900, end=0.05), steps=100)",
+            "warmup(Cosine(steps=900, end=0.05), steps=100, start=0.3, shape='cosine')",
+        ),
+        "A warmup in front of any schedule: the schedule's clock starts when the warmup ends.",
+        group="Combinators",
+    ),
+    Entry(
+        "sequence",
+        "Sequence",
+        (
+            "Sequence(schedules=[Linear(steps=100, start=0.1, end=1), Constant(value=1), "
+            "Cosine(steps=300)], boundaries=[100, 600])",
+        ),
+        "Phases one after another (`a.then(b, at=n)`); each phase's clock restarts at its "
+        "boundary, like torch's `SequentialLR`.",
+        group="Combinators",
+    ),
+    Entry(
+        "product",
+        "Product",
+        ("Product(factors=(Cosine(steps=1000), Cyclic(start=0.8, step_size_up=50)))",),
+        "Factors multiplied (`a * b`): here a cosine envelope times a small cycle.",
+        steps=1000,
+        group="Combinators",
+    ),
+    Entry(
+        "clip",
+        "Clip",
+        ("Clip(schedule=Exponential(gamma=0.995), lo=0.1)",),
+        "A floor and/or a ceiling (`a.floor(lo)`): the lr never goes below 10% here.",
+        steps=1000,
+        group="Combinators",
+    ),
+    Entry(
+        "shift",
+        "Shift",
+        ("Shift(schedule=Cosine(steps=800), by=200)",),
+        "A schedule that starts later: its step 0 is at step 200, and before that it "
+        "holds its start value.",
+        group="Combinators",
+    ),
+    Entry(
+        "time_scale",
+        "TimeScale and per_iteration",
+        (
+            "per_iteration(Step(step_size=1, gamma=0.8), 100)",
+            "TimeScale(schedule=Cosine(steps=10), factor=100)",
+        ),
+        "Stretch time: schedules written per epoch, run per iteration (100 iterations "
+        "per epoch). The cosine is evaluated at fractional epochs; `staircase=True` holds "
+        "each epoch's value for the whole epoch.",
+        steps=1000,
+        group="Combinators",
+    ),
+    Entry(
+        "repeat",
+        "Repeat",
+        ("Repeat(schedule=Cosine(steps=250), times=3)",),
+        "A schedule run again from its start, a number of `times` (or forever).",
+        steps=1000,
+        group="Combinators",
+    ),
+    Entry(
+        "large_batch",
+        "large_batch",
+        ("large_batch(Cosine(steps=900), batch_size=1024, warmup=100)",),
+        "Goyal et al.'s large-batch recipe: the lr scaled by `batch_size / 256` (linear "
+        "rule), reached by a warmup from the unscaled lr.",
+        group="Combinators",
+    ),
+)
+
+
+def build(spec: str) -> object:
+    from lrplan._spec import parse_spec
+
+    return parse_spec(spec)
+
+
+def _png(entry: Entry) -> bytes:
+    from matplotlib.figure import Figure
+    from PIL import Image
+
+    from lrplan._plot import default_steps, plot_schedules
+
+    curves = {spec: build(spec) for spec in entry.curves}
+    steps = entry.steps or default_steps(curves)  # type: ignore[arg-type]
+    fig = Figure(figsize=(WIDTH, HEIGHT), dpi=DPI, layout="constrained")
+    ax = fig.add_subplot()
+    title = entry.title if len(curves) > 1 else None
+    plot_schedules(curves, steps, ax=ax, title=title, ylabel=entry.ylabel)  # type: ignore[arg-type]
+    ax.title.set_fontsize(10)
+    legend = ax.get_legend()
+    if legend is not None:
+        for text in legend.get_texts():
+            text.set_fontsize(7)
+    buf = io.BytesIO()
+    fig.savefig(buf, format="png", dpi=DPI, metadata={"Software": None})
+    img = Image.open(io.BytesIO(buf.getvalue())).convert("RGB")
+    small = img.quantize(colors=64, method=Image.Quantize.MEDIANCUT)
+    out = io.BytesIO()
+    small.save(out, format="PNG", optimize=True)
+    return out.getvalue()
+
+
+def render() -> str:
+    lines = [
+        "# Gallery",
+        "",
+        "Every shape and combinator in lrplan, drawn from the spec strings below. Each spec",
+        "is also Python: the same constructor names and arguments work as `lrplan.<Name>(...)`.",
+        "Values are multipliers of each param group's base value unless the axis says",
+        "otherwise. Dashed lines mark phase boundaries. To draw one yourself:",
+        "",
+        "```bash",
+        'lrplan plot "warmup(Cosine(steps=900, end=0.05), steps=100)" -o plan.png',
+        "```",
+        "",
+        "Formulas, parameters and sources are in [shapes.md](shapes.md) and",
+        "[shapes-cyclic.md](shapes-cyclic.md); the pictures are made by",
+        "`python docs/gen_gallery.py`.",
+        "",
+    ]
+    groups: list[str] = []
+    for e in ENTRIES:
+        if e.group not in groups:
+            groups.append(e.group)
+    for group in groups:
+        lines += [f"## {group}", ""]
+        for e in (e for e in ENTRIES if e.group == group):
+            lines += [f"### {e.title}", "", e.text, "", "```python"]
+            lines += list(e.curves)
+            lines += ["```", "", f"![{e.title}](img/gallery/{e.slug}.png)", ""]
+    return "\n".join(lines).rstrip() + "\n"
+
+
+def main() -> int:
+    IMG.mkdir(parents=True, exist_ok=True)
+    total = 0
+    for e in ENTRIES:
+        data = _png(e)
+        (IMG / f"{e.slug}.png").write_bytes(data)
+        total += len(data)
+    OUT.write_text(render())
+    print(f"wrote {len(ENTRIES)} pictures ({total / 1024:.0f} KiB) and {OUT}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
