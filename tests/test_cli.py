@@ -646,3 +646,27 @@ def test_cli_module_doctests() -> None:
 
     result = doctest.testmod(lrplan.cli, optionflags=doctest.ELLIPSIS)
     assert result.attempted >= 2 and result.failed == 0
+
+
+def test_docs_cli_samples_are_real_output(capsys: pytest.CaptureFixture[str]) -> None:
+    """The one-line ``$ lrplan show/plot ...`` samples in docs/cli.md print what the docs say."""
+    import re
+    import shlex
+
+    doc = (Path(__file__).parents[1] / "docs" / "cli.md").read_text(encoding="utf-8")
+    checked = 0
+    for block in re.findall(r"```console\n(.*?)```", doc, flags=re.S):
+        lines = block.splitlines()
+        if not lines[0].startswith("$ lrplan ") or lines[0].endswith("\\"):
+            continue
+        if sum(ln.startswith("$ ") for ln in lines) > 1:  # the error samples
+            continue
+        argv = shlex.split(lines[0][len("$ lrplan ") :])
+        if argv[0] not in ("show", "plot") or "-o" in argv:
+            continue
+        expected = [ln.rstrip() for ln in lines[1:]]
+        assert main(argv) == 0, argv
+        got = [ln.rstrip() for ln in capsys.readouterr().out.splitlines()]
+        assert got[: len(expected)] == expected, argv
+        checked += 1
+    assert checked >= 3
