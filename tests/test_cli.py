@@ -670,3 +670,20 @@ def test_docs_cli_samples_are_real_output(capsys: pytest.CaptureFixture[str]) ->
         assert got[: len(expected)] == expected, argv
         checked += 1
     assert checked >= 3
+
+
+def test_show_uses_rich_on_a_terminal_and_plain_text_without_it(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    pytest.importorskip("rich")
+    monkeypatch.setattr(sys.stdout, "isatty", lambda: True)
+    monkeypatch.setenv("COLUMNS", "100")
+    assert main(["show", SPEC]) == 0
+    out = capsys.readouterr().out
+    assert "┏━" in out and "│ boundary │" in out  # rich's box drawing
+    monkeypatch.setitem(sys.modules, "rich", None)
+    monkeypatch.setitem(sys.modules, "rich.console", None)
+    monkeypatch.setitem(sys.modules, "rich.table", None)
+    assert main(["show", SPEC]) == 0
+    out = capsys.readouterr().out
+    assert "point     step  value" in out and "│" not in out
