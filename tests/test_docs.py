@@ -99,3 +99,11 @@ def test_gallery_covers_every_spec_name_and_its_pictures_exist() -> None:
         assert png[:8] == b"\x89PNG\r\n\x1a\n"
         assert struct.unpack(">II", png[16:24]) == (640, 360), e.slug
         assert f"img/gallery/{e.slug}.png" in text
+
+
+def test_index_links_every_page() -> None:
+    index = DOCS / "index.md"
+    linked = {(DOCS / t).resolve() for t in _LINK.findall(index.read_text())}
+    pages = {p.resolve() for p in DOCS.rglob("*.md") if p != index}
+    missing = sorted(str(p.relative_to(DOCS.resolve())) for p in pages - linked)
+    assert not missing, f"docs/index.md does not link: {missing}"
