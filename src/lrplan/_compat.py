@@ -113,6 +113,9 @@ class _TorchRecursion(LRScheduler):
     _resume_holds: ClassVar[bool] = False
     _rechain_from_start: ClassVar[bool] = False
     _always_relative: ClassVar[bool] = False
+    # The rules above only touch the initial step and t_prev < 0; the driver's
+    # fast path (untouched float groups, t_prev >= 0) is exact for these classes.
+    _fast_step_safe: ClassVar[bool] = True
 
     def _adopt_new_groups(self) -> None:
         n = len(self._bases)
@@ -392,6 +395,7 @@ class MultiplicativeLR(_LambdaState, _TorchRecursion):
     _resume_holds: ClassVar[bool] = True
     _rechain_from_start: ClassVar[bool] = True
     _always_relative: ClassVar[bool] = True
+    _fast_step_safe: ClassVar[bool] = False  # its function runs once per step
 
     def __init__(
         self,

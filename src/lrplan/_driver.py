@@ -351,6 +351,12 @@ class LRScheduler(_TorchLRScheduler):
     _chainable: ClassVar[bool] = True
     #: Whether schedules are multipliers of the base value (True) or absolute.
     _relative: bool = True
+    #: Set by ``_index_schedules``: whether ``_fast_step`` may run for this class.
+    _fast_ok: bool = False
+    #: A subclass that overrides ``_update_lr`` sets this when its override only
+    #: differs on the initial step, on ``t_prev < 0`` or on ``step(epoch)``, so the
+    #: fast path (a closed-form step over untouched float groups) is still exact.
+    _fast_step_safe: ClassVar[bool] = False
 
     optimizer: Optimizer
     last_epoch: Any
@@ -382,8 +388,9 @@ class LRScheduler(_TorchLRScheduler):
         self.last_epoch = last_epoch
         self._get = _getter(self.key)
         # The hot path's caches (see _closed_all and _packed); rebuilt whenever stale.
-        self._idx_schedules: list[Schedule] = []
-        self._idx_scales: list[float] = []
+        self._idx_schedules: list[Schedule] | None = None
+        self._idx_scales: list[float] | None = None
+        self._idx_len = -1
         self._idx_fns: list[Callable[[float], float]] = []
         self._idx_of: list[int] = []
         self._buf: torch.Tensor | None = None
@@ -472,9 +479,10 @@ class LRScheduler(_TorchLRScheduler):
             self._scales.append(self._bases[-1] if self._relative else 1.0)
             # A group that joins mid-run composes with whatever it holds, as in torch.
             cur = _as_float(_read(group, self.key))
-            self._written.append(cur)
+            # The fast path may alias these two lists; grow copies.
+            self._written = [*self._written, cur]
             self._chained.append(self._chainable and self.last_epoch > 0)
-            self._last_values.append(cur)
+            self._last_values = [*self._last_values, cur]
 
     # -- values ----------------------------------------------------------------------------
 
@@ -493,7 +501,7 @@ class LRScheduler(_TorchLRScheduler):
         """
         if t < 0:
             return list(self._bases)
-        if self._schedules != self._idx_schedules or self._scales != self._idx_scales:
+        if self._index_stale():
             self._index_schedules()
         ft = float(t)
         fns = self._idx_fns
@@ -503,8 +511,25 @@ class LRScheduler(_TorchLRScheduler):
         ms = [fn(ft) for fn in fns]
         return [s * ms[j] for s, j in zip(self._scales, self._idx_of, strict=True)]
 
+    def _index_stale(self) -> bool:
+        """Whether the schedule index is out of date: O(1), no value comparisons.
+
+        ``_schedules``/``_scales`` are replaced (``_build_schedules``) or grown in
+        place (``_adopt_new_groups``), never edited element by element.
+        """
+        return (
+            self._schedules is not self._idx_schedules
+            or self._scales is not self._idx_scales
+            or len(self._schedules) != self._idx_len
+        )
+
     def _index_schedules(self) -> None:
-        """Find the distinct schedules, so each is evaluated once per step."""
+        """Find the distinct schedules, so each is evaluated once per step.
+
+        Also decide whether the fast path of :meth:`_update_lr` may be used: only
+        for classes that keep the driver's own value and write rules, and not for
+        ``betas`` (a tuple) or ``verbose`` logging.
+        """
         seen: dict[Any, int] = {}
         fns: list[Callable[[float], float]] = []
         of: list[int] = []
@@ -516,10 +541,61 @@ class LRScheduler(_TorchLRScheduler):
             if j == len(fns):
                 fns.append(_scalar_fn(s))
             of.append(j)
-        self._idx_schedules = list(self._schedules)
-        self._idx_scales = list(self._scales)
+        self._idx_schedules = self._schedules
+        self._idx_scales = self._scales
+        self._idx_len = len(self._schedules)
         self._idx_fns = fns
         self._idx_of = of
+        cls = type(self)
+        self._fast_ok = (
+            self.key not in _BETAS_KEYS
+            and cls._write_values is LRScheduler._write_values
+            and cls._closed_all is LRScheduler._closed_all
+            and cls._closed is LRScheduler._closed
+            and cls._changed is LRScheduler._changed
+            and (cls._update_lr is LRScheduler._update_lr or cls._fast_step_safe)
+        )
+
+    def _fast_step(self) -> bool:
+        """The common step, or ``False`` (nothing changed) when it doesn't apply.
+
+        It applies when every group still holds the very float this scheduler
+        wrote last (so nothing outside changed it and no group is in relative
+        mode) and the new values are finite and non-negative. It computes and
+        writes exactly what the general path would, with C-level loops.
+        """
+        if (
+            self.verbose
+            or not self._fast_ok
+            or self.last_epoch < 0
+            or self._schedules is not self._idx_schedules
+            or self._scales is not self._idx_scales
+            or len(self._schedules) != self._idx_len
+        ):
+            return False
+        groups = self.optimizer.param_groups
+        written = self._written
+        if len(groups) != len(written) or True in self._chained:
+            return False
+        if not all(map(operator.is_, map(self._get, groups), written)):
+            return False
+        t = self.last_epoch + 1
+        fns = self._idx_fns
+        ft = float(t)
+        if len(fns) == 1:
+            values = list(map(fns[0](ft).__rmul__, self._scales))
+        else:
+            ms = [fn(ft) for fn in fns]
+            values = [s * ms[j] for s, j in zip(self._scales, self._idx_of, strict=True)]
+        if not (min(values) >= 0.0 and sum(values) < math.inf):
+            return False  # the general path raises the precise error
+        key = self.key
+        for group, v in zip(groups, values, strict=True):
+            group[key] = v
+        self.last_epoch = t
+        self._written = values
+        self._last_values = values  # both are only ever replaced, never edited
+        return True
 
     def _relative_step(self, i: int, current: float, t_prev: float, t: float) -> float:
         if t_prev < 0:
@@ -619,10 +695,13 @@ class LRScheduler(_TorchLRScheduler):
         ``epoch`` is torch's deprecated argument: it warns and writes the closed
         form at ``epoch``; prefer :meth:`set_step`.
         """
-        if epoch is None and self._step_count != 1:
-            self._step_count += 1  # the hot path: nothing to check or warn about
-        else:
-            self._count_step(epoch)
+        if epoch is None and self._step_count > 1:
+            # The hot path: nothing to check or warn about, and usually nothing changed.
+            self._step_count += 1
+            if not self._fast_step():
+                self._update_lr(None)
+            return
+        self._count_step(epoch)
         self._update_lr(epoch)
 
     def _count_step(self, epoch: Any) -> None:
@@ -642,6 +721,8 @@ class LRScheduler(_TorchLRScheduler):
             self.last_epoch = _check_time("step", epoch)
             self._chained = [False] * len(self._chained)
             self._write_values(self._closed_all(self.last_epoch))
+            return
+        if self._fast_step():
             return
         t_prev = self.last_epoch
         t = t_prev + 1
