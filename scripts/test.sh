@@ -28,16 +28,11 @@ if [ ! -x "$VENV/bin/python" ]; then
 fi
 PY="$VENV/bin/python"
 
-# torch first, from a local wheel if pip can find one (pip config find-links), so that
-# resolving lrplan's dependencies can never pull a CUDA build from PyPI. Without a
-# local wheel, take the pinned version from PyTorch's CPU-only index.
+# torch first, pinned by constraints.txt, so that resolving lrplan's other
+# dependencies can never pull a newer torch (and its CUDA packages) instead.
 if ! "$PY" -c "import torch" 2>/dev/null; then
     step "installing torch (pinned by constraints.txt)"
-    if ! "$PY" -m pip install --quiet --no-index --no-deps -c constraints.txt torch; then
-        echo "no local torch wheel found; using https://download.pytorch.org/whl/cpu" >&2
-        "$PY" -m pip install --quiet --no-deps -c constraints.txt torch \
-            --index-url https://download.pytorch.org/whl/cpu
-    fi
+    "$PY" -m pip install --quiet -c constraints.txt torch
 fi
 
 step 'installing lrplan with the dev extra: pip install -c constraints.txt -e ".[dev]"'
