@@ -305,7 +305,10 @@ def test_several_schedulers_on_one_optimizer(first: str, data: st.DataObject) ->
             for n, kw in zip(names, kwargs, strict=True)
         ]
 
-    run_parity(build, script, lrs=lrs, lr_kind=kind)
+    # A later scheduler can overwrite the negative lr torch computed (e.g. a
+    # CosineAnnealingLR chained below its eta_min, then PolynomialLR's factor 0);
+    # lrplan refuses to write the negative value (docs/torch-parity.md).
+    run_parity(build, script, lrs=lrs, lr_kind=kind, accept_refusals=True)
 
 
 # --------------------------------------------------------------------------- targeted cases
