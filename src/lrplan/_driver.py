@@ -351,6 +351,8 @@ class LRScheduler(_TorchLRScheduler):
     _chainable: ClassVar[bool] = True
     #: Whether schedules are multipliers of the base value (True) or absolute.
     _relative: bool = True
+    #: The step whose values ``_written`` holds (``_sync``, ``_write_values``).
+    _written_t: Any = None
     #: Set by ``_index_schedules``: whether ``_fast_step`` may run for this class.
     _fast_ok: bool = False
     #: A subclass that overrides ``_update_lr`` sets this when its override only
@@ -613,6 +615,7 @@ class LRScheduler(_TorchLRScheduler):
             _stored_like(_read(g, self.key), self._closed(i, self.last_epoch))
             for i, g in enumerate(groups)
         ]
+        self._written_t = self.last_epoch
         self._chained = [False] * len(groups)
 
     def _changed(self, groups: list[dict[str, Any]]) -> list[float] | None:
@@ -675,6 +678,7 @@ class LRScheduler(_TorchLRScheduler):
                 if i >= len(last) or v != last[i]:
                     logger.info("%s: step %s, param group %d: %s = %.6e", owner, t, i, key, v)
         self._written = stored
+        self._written_t = t
         self._last_values = list(stored)
 
     # -- the protocol ----------------------------------------------------------------------
@@ -727,6 +731,16 @@ class LRScheduler(_TorchLRScheduler):
         t_prev = self.last_epoch
         t = t_prev + 1
         self.last_epoch = t
+        if self._chainable and self._written_t != t_prev:
+            # ``last_epoch`` was moved from outside (torch's SequentialLR undoes its
+            # children's steps): what this scheduler wrote belongs to another step,
+            # and a sibling may since have written the same number. Expect the
+            # closed form at ``t_prev`` instead; unchained groups always hold it.
+            self._written = [
+                _stored_like(_read(g, self.key), self._closed(i, t_prev))
+                for i, g in enumerate(groups)
+            ]
+            self._written_t = t_prev
         current = self._changed(groups) if self._chainable else None
         if current is None:
             self._write_values(self._closed_all(t))

@@ -333,3 +333,17 @@ def test_torch_sequential_accepts_lrplan_children_and_lrplan_is_a_torch_schedule
         opt.step()
         outer.step()
     assert opt.param_groups[0]["lr"] == pytest.approx(0.1 / 3)
+
+
+@pytest.mark.parametrize("kind", ["float", "float64"])
+def test_undone_children_whose_sibling_wrote_their_number_still_chain(kind: str) -> None:
+    """A sequence over a chain of two one-child sequences (found by hypothesis).
+
+    The outer SequentialLR resets the lr and moves every leaf's ``last_epoch`` back
+    to -1; the first ConstantLR then writes 0.5, the very number the second one had
+    written at its own step 0. The second must still see a foreign change and
+    multiply (torch gives 0.25), not take 0.5 as its own closed form.
+    """
+    c = {"factor": 0.5, "total_iters": 1}
+    tree = ("seq", [("chain", [("seq", [("leaf", "ConstantLR", c)], [])] * 2)], [])
+    run_parity(_builder(tree), [Step()] * 6, lrs=[1.0], lr_kind=kind)
