@@ -478,8 +478,30 @@ def _schedule(owner: str, value: Any) -> Schedule:
     return value
 
 
+class _TimeMap(Schedule):
+    """A schedule run on a remapped clock: ``s'(t) = schedule(_inner(t))``.
+
+    Subclasses define ``schedule`` and the clock map ``_inner``; evaluation and
+    the relative (chained) update follow from them.
+    """
+
+    schedule: Schedule
+
+    def _inner(self, t: Any, xp: Ops) -> Any:
+        raise NotImplementedError
+
+    def _at(self, t: Any, xp: Ops) -> Any:
+        return self.schedule._at(self._inner(t, xp), xp)
+
+    def _rechain(self, current: float, scale: float, t_prev: float, t: float) -> float | None:
+        a, b = self._inner(t_prev, SCALAR), self._inner(t, SCALAR)
+        if a == b:
+            return current
+        return self.schedule._rechain(current, scale, a, b)
+
+
 @dataclasses.dataclass(frozen=True, kw_only=True, repr=False)
-class Shift(Schedule):
+class Shift(_TimeMap):
     r"""Move a schedule later (``by > 0``) or earlier (``by < 0``) in time.
 
     .. math:: s'(t) = s(\max(t - \text{by}, 0))
@@ -507,15 +529,6 @@ class Shift(Schedule):
     def _inner(self, t: Any, xp: Ops) -> Any:
         return xp.maximum(t - self.by, 0.0)
 
-    def _at(self, t: Any, xp: Ops) -> Any:
-        return self.schedule._at(self._inner(t, xp), xp)
-
-    def _rechain(self, current: float, scale: float, t_prev: float, t: float) -> float | None:
-        a, b = self._inner(t_prev, SCALAR), self._inner(t, SCALAR)
-        if a == b:
-            return current
-        return self.schedule._rechain(current, scale, a, b)
-
     @property
     def duration(self) -> float | None:
         d = self.schedule.duration
@@ -529,7 +542,7 @@ class Shift(Schedule):
 
 
 @dataclasses.dataclass(frozen=True, kw_only=True, repr=False)
-class TimeScale(Schedule):
+class TimeScale(_TimeMap):
     r"""Stretch a schedule in time: one unit of its clock lasts ``factor`` units.
 
     .. math:: s'(t) = s(t / \text{factor}) \quad\text{or, with } \texttt{staircase}:\quad
@@ -565,15 +578,6 @@ class TimeScale(Schedule):
     def _inner(self, t: Any, xp: Ops) -> Any:
         u = t / self.factor
         return xp.floor(u) if self.staircase else u
-
-    def _at(self, t: Any, xp: Ops) -> Any:
-        return self.schedule._at(self._inner(t, xp), xp)
-
-    def _rechain(self, current: float, scale: float, t_prev: float, t: float) -> float | None:
-        a, b = self._inner(t_prev, SCALAR), self._inner(t, SCALAR)
-        if a == b:
-            return current
-        return self.schedule._rechain(current, scale, a, b)
 
     @property
     def duration(self) -> float | None:
