@@ -180,6 +180,7 @@ def _pack(values: Sequence[Any]) -> torch.Tensor | None:
 
 
 _FLOAT_ONLY = {float}
+_INF = math.inf
 
 
 def _scalar_fn(s: Schedule) -> Callable[[float], float]:
@@ -395,6 +396,9 @@ class LRScheduler(_TorchLRScheduler):
         self._idx_len = -1
         self._idx_fns: list[Callable[[float], float]] = []
         self._idx_of: list[int] = []
+        self._idx_smax: float | None = None
+        self._idx_uscale: float | None = None
+        self._fast_same: list[float] | None = None  # a ``_written`` of one float object
         self._buf: torch.Tensor | None = None
         self._buf_views: list[Any] = []
         self._base_raw: list[Any] = [_copy_value(g[initial_key]) for g in optimizer.param_groups]
@@ -530,7 +534,11 @@ class LRScheduler(_TorchLRScheduler):
 
         Also decide whether the fast path of :meth:`_update_lr` may be used: only
         for classes that keep the driver's own value and write rules, and not for
-        ``betas`` (a tuple) or ``verbose`` logging.
+        ``betas`` (a tuple) or ``verbose`` logging. And note what lets the fast
+        path skip work: one schedule and one scale for every group (every group
+        gets the same value, computed once), and the largest scale when all are
+        finite and ``>= 0`` (then ``m >= 0`` and ``m * max < inf`` prove every
+        ``scale * m`` finite and ``>= 0`` without a pass over the values).
         """
         seen: dict[Any, int] = {}
         fns: list[Callable[[float], float]] = []
@@ -548,6 +556,12 @@ class LRScheduler(_TorchLRScheduler):
         self._idx_len = len(self._schedules)
         self._idx_fns = fns
         self._idx_of = of
+        scales = self._scales
+        bounded = bool(scales) and all(0.0 <= s < math.inf for s in scales)
+        self._idx_smax = max(scales) if bounded else None
+        # Equal and of one sign (0.0 and -0.0 compare equal but scale differently).
+        one_scale = bounded and len({(s, math.copysign(1.0, s)) for s in scales}) == 1
+        self._idx_uscale = scales[0] if one_scale and len(fns) == 1 else None
         cls = type(self)
         self._fast_ok = (
             self.key not in _BETAS_KEYS
@@ -564,40 +578,72 @@ class LRScheduler(_TorchLRScheduler):
         It applies when every group still holds the very float this scheduler
         wrote last (so nothing outside changed it and no group is in relative
         mode) and the new values are finite and non-negative. It computes and
-        writes exactly what the general path would, with C-level loops.
+        writes exactly what the general path would, with as little per-group
+        work as possible: one identity test and one dict store per group, and
+        when all groups share one schedule and one scale, one value for all.
         """
         if (
-            self.verbose
-            or not self._fast_ok
+            not self._fast_ok
+            or self.verbose
             or self.last_epoch < 0
             or self._schedules is not self._idx_schedules
             or self._scales is not self._idx_scales
-            or len(self._schedules) != self._idx_len
         ):
             return False
         groups = self.optimizer.param_groups
         written = self._written
-        if len(groups) != len(written) or True in self._chained:
+        n = len(written)
+        if len(groups) != n or n != self._idx_len or True in self._chained:
             return False
-        if not all(map(operator.is_, map(self._get, groups), written)):
-            return False
-        t = self.last_epoch + 1
-        fns = self._idx_fns
-        ft = float(t)
-        if len(fns) == 1:
-            values = list(map(fns[0](ft).__rmul__, self._scales))
-        else:
-            ms = [fn(ft) for fn in fns]
-            values = [s * ms[j] for s, j in zip(self._scales, self._idx_of, strict=True)]
-        if not (min(values) >= 0.0 and sum(values) < math.inf):
-            return False  # the general path raises the precise error
         key = self.key
-        for group, v in zip(groups, values, strict=True):
-            group[key] = v
+        if written is self._fast_same:
+            w = written[0]  # the one float object every group was given
+            for group in groups:
+                if group[key] is not w:
+                    return False
+        else:
+            for group, w in zip(groups, written, strict=True):
+                if group[key] is not w:
+                    return False
+        t = self.last_epoch + 1
+        u = self._idx_uscale
+        if u is not None:
+            v = u * self._idx_fns[0](float(t))
+            if not (v >= 0.0 and v < _INF):
+                return False  # the general path raises the precise error
+            for group in groups:
+                group[key] = v
+            values = [v] * n
+            self._fast_same = values
+        else:
+            computed = self._fast_values(float(t))
+            if computed is None:
+                return False
+            values = computed
+            for group, v in zip(groups, values, strict=True):
+                group[key] = v
         self.last_epoch = t
         self._written = values
         self._last_values = values  # both are only ever replaced, never edited
         return True
+
+    def _fast_values(self, ft: float) -> list[float] | None:
+        """Every group's closed form at ``ft`` (as :meth:`_closed_all`), or ``None`` if
+        one is not finite and ``>= 0``."""
+        fns = self._idx_fns
+        scales = self._scales
+        smax = self._idx_smax
+        if len(fns) == 1:
+            m = fns[0](ft)
+            values = [s * m for s in scales]
+            if smax is not None:
+                return values if m >= 0.0 and m * smax < _INF else None
+        else:
+            ms = [fn(ft) for fn in fns]
+            values = [s * ms[j] for s, j in zip(scales, self._idx_of, strict=True)]
+            if smax is not None:
+                return values if min(ms) >= 0.0 and max(ms) * smax < _INF else None
+        return values if min(values) >= 0.0 and sum(values) < _INF else None
 
     def _relative_step(self, i: int, current: float, t_prev: float, t: float) -> float:
         if t_prev < 0:
