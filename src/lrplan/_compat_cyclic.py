@@ -18,6 +18,7 @@ from __future__ import annotations
 import dataclasses
 import math
 import numbers
+import operator
 import types
 from collections.abc import Callable, Mapping, Sequence
 from typing import Any, ClassVar
@@ -26,7 +27,7 @@ import numpy as np
 import torch
 from torch.optim import Optimizer
 
-from ._driver import LRScheduler, _as_float, _check_value, _write
+from ._driver import LRScheduler, _as_float, _check_value, _pack, _read, _scalar_fn, _write
 from ._schedules import Schedule
 from ._schedules._core import check_real
 from ._schedules._cyclic import CYCLIC_MODES, CosineRestarts, Cyclic, _TorchPhases
@@ -84,7 +85,9 @@ class _Companion:
 
     ``make(i)`` gives group ``i``'s absolute schedule. Values are checked like the
     driver's (finite, >= 0) and written with the driver's writer: tensors in
-    place, ``betas`` kept a tuple.
+    place (the groups' tensors packed into one buffer where they can be, see
+    :func:`lrplan._driver._pack`), ``betas`` kept a tuple. Equal schedules are
+    evaluated once per step. :meth:`fast` is the driver's fast path for it.
     """
 
     def __init__(self, owner: str, key: str, make: Callable[[int], Schedule]) -> None:
@@ -92,6 +95,15 @@ class _Companion:
         self.key = key
         self._make = make
         self._schedules: list[Schedule] = []
+        self._index_n = -1
+        self._distinct: list[Schedule] = []
+        self._fns: list[Callable[[float], float]] = []
+        self._of: list[int] = []
+        # The floats this companion stored last, one per group; empty when unknown.
+        # A group still holding the very object stored can be written by ``fast``.
+        self._written: list[float] = []
+        self._buf: torch.Tensor | None = None
+        self._buf_views: list[Any] = []
 
     def schedule(self, i: int) -> Schedule:
         while len(self._schedules) <= i:
@@ -100,11 +112,95 @@ class _Companion:
 
     def reset(self) -> None:
         self._schedules = []
+        self._index_n = -1
+        self._written = []
+
+    def _index(self, n: int) -> None:
+        """The distinct schedules of the first ``n`` groups, each evaluated once a step."""
+        if self._index_n == n:
+            return
+        seen: dict[Any, int] = {}
+        distinct: list[Schedule] = []
+        of: list[int] = []
+        for i in range(n):
+            s = self.schedule(i)
+            try:
+                j = seen.setdefault(s, len(distinct))
+            except TypeError:  # unhashable: compare by identity
+                j = seen.setdefault(id(s), len(distinct))
+            if j == len(distinct):
+                distinct.append(s)
+            of.append(j)
+        self._distinct, self._of = distinct, of
+        self._fns = [_scalar_fn(s) for s in distinct]
+        self._index_n = n
+        self._written = []
 
     def write(self, optimizer: Optimizer, t: float) -> None:
-        for i, group in enumerate(optimizer.param_groups):
-            value = _check_value(self.owner, self.key, i, t, self.schedule(i)(t))
-            _write(group, self.key, value)
+        groups = optimizer.param_groups
+        key = self.key
+        self._index(len(groups))
+        if isinstance(t, int) and t >= 0 and self.fast(groups, t):
+            return
+        ms = [s(t) for s in self._distinct]
+        values = [ms[j] for j in self._of]
+        for i, v in enumerate(values):
+            _check_value(self.owner, key, i, t, v)
+        raw = [_read(g, key) for g in groups]
+        if (buf := self._packed(raw)) is not None:
+            buf.copy_(torch.tensor(values, dtype=buf.dtype))  # rounds as fill_ would
+            self._written = []
+            return
+        stored = [_write(g, key, v) for g, v in zip(groups, values, strict=True)]
+        # Only the floats put into the groups themselves can be recognised later.
+        float_groups = all(type(v) is float for v in raw)
+        self._written = stored if float_groups else []
+
+    def _packed(self, raw: list[Any]) -> torch.Tensor | None:
+        views = self._buf_views
+        if len(views) != len(raw) or not all(map(operator.is_, raw, views)):
+            self._buf = _pack(raw)
+            self._buf_views = raw
+        return self._buf
+
+    def fast(self, groups: list[dict[str, Any]], t: int) -> bool:
+        """Write step ``t``'s values, all or none: ``False`` (nothing written) unless
+        every group still holds the float this companion stored last and every value
+        is finite and ``>= 0``. The same numbers as :meth:`write`."""
+        written = self._written
+        n = len(written)
+        if n != len(groups):
+            return False
+        betas = self.key != "momentum"  # "betas[0]"
+        if betas:
+            for group, w in zip(groups, written, strict=True):
+                if group["betas"][0] is not w:
+                    return False
+        else:
+            for group, w in zip(groups, written, strict=True):
+                if group["momentum"] is not w:
+                    return False
+        fns = self._fns
+        ft = float(t)
+        if len(fns) == 1:
+            v = fns[0](ft)
+            if not (v >= 0.0 and v < math.inf):
+                return False
+            values = [v] * n
+        else:
+            ms = [fn(ft) for fn in fns]
+            if not (min(ms) >= 0.0 and max(ms) < math.inf):
+                return False
+            values = [ms[j] for j in self._of]
+        if betas:
+            for group, v in zip(groups, values, strict=True):
+                b = group["betas"]
+                group["betas"] = (v, *b[1:])
+        else:
+            for group, v in zip(groups, values, strict=True):
+                group["momentum"] = v
+        self._written = values
+        return True
 
     def configs(self, n: int) -> list[dict[str, Any]]:
         return [self.schedule(i).to_config() for i in range(n)]
@@ -116,6 +212,8 @@ class _CyclesMomentum(LRScheduler):
     _chainable: ClassVar[bool] = False
     _relative = False
     _momentum: _Companion | None = None
+    # _write_values only adds the momentum write, which _fast_also does on the fast path.
+    _fast_write_safe: ClassVar[bool] = True
 
     def _build_schedules(self) -> None:
         super()._build_schedules()
@@ -126,6 +224,10 @@ class _CyclesMomentum(LRScheduler):
         super()._write_values(values)
         if self._momentum is not None:
             self._momentum.write(self.optimizer, self.last_epoch)
+
+    def _fast_also(self, t: int) -> bool:
+        momentum = self._momentum
+        return momentum is None or momentum.fast(self.optimizer.param_groups, t)
 
     def _config(self) -> dict[str, Any]:
         config = super()._config()

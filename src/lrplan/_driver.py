@@ -183,6 +183,16 @@ _FLOAT_ONLY = {float}
 _INF = math.inf
 
 
+_F32_MAX = 3.4028234663852886e38
+
+
+def _fills_exactly(dtype: torch.dtype, value: float) -> bool:
+    """Whether ``fill_(value)`` stores what ``torch.tensor([value], dtype=dtype)`` does:
+    one correctly rounded cast for float64 and float32 (within range; ``fill_`` refuses
+    an overflow). Other dtypes take the general writer's route."""
+    return dtype is torch.float64 or (dtype is torch.float32 and value <= _F32_MAX)
+
+
 def _scalar_fn(s: Schedule) -> Callable[[float], float]:
     """``s(t)`` for an already validated float ``t``, without re-checking ``t``."""
     if type(s).__call__ is not Schedule.__call__:
@@ -360,6 +370,10 @@ class LRScheduler(_TorchLRScheduler):
     #: differs on the initial step, on ``t_prev < 0`` or on ``step(epoch)``, so the
     #: fast path (a closed-form step over untouched float groups) is still exact.
     _fast_step_safe: ClassVar[bool] = False
+    #: A subclass that overrides ``_write_values`` only to write *other* keys as
+    #: well (a momentum that cycles with the lr) sets this and does those writes
+    #: in :meth:`_fast_also`, so the fast path stays available to it.
+    _fast_write_safe: ClassVar[bool] = False
 
     optimizer: Optimizer
     last_epoch: Any
@@ -565,7 +579,7 @@ class LRScheduler(_TorchLRScheduler):
         cls = type(self)
         self._fast_ok = (
             self.key not in _BETAS_KEYS
-            and cls._write_values is LRScheduler._write_values
+            and (cls._write_values is LRScheduler._write_values or cls._fast_write_safe)
             and cls._closed_all is LRScheduler._closed_all
             and cls._closed is LRScheduler._closed
             and cls._changed is LRScheduler._changed
@@ -593,9 +607,11 @@ class LRScheduler(_TorchLRScheduler):
         groups = self.optimizer.param_groups
         written = self._written
         n = len(written)
-        if len(groups) != n or n != self._idx_len or True in self._chained:
+        if len(groups) != n or not n or n != self._idx_len or True in self._chained:
             return False
         key = self.key
+        if groups[0][key] is not written[0]:
+            return self._fast_packed_step(groups)
         if written is self._fast_same:
             w = written[0]  # the one float object every group was given
             for group in groups:
@@ -611,6 +627,8 @@ class LRScheduler(_TorchLRScheduler):
             v = u * self._idx_fns[0](float(t))
             if not (v >= 0.0 and v < _INF):
                 return False  # the general path raises the precise error
+            if self._fast_write_safe and not self._fast_also(t):
+                return False
             for group in groups:
                 group[key] = v
             values = [v] * n
@@ -620,11 +638,65 @@ class LRScheduler(_TorchLRScheduler):
             if computed is None:
                 return False
             values = computed
+            if self._fast_write_safe and not self._fast_also(t):
+                return False
             for group, v in zip(groups, values, strict=True):
                 group[key] = v
         self.last_epoch = t
         self._written = values
         self._last_values = values  # both are only ever replaced, never edited
+        return True
+
+    def _fast_packed_step(self, groups: list[dict[str, Any]]) -> bool:
+        """:meth:`_fast_step` for tensor groups that are views of one buffer (:func:`_pack`).
+
+        The buffer is read with one ``tolist()`` (a foreign change shows as a value
+        that differs from what was stored) and written with one ``fill_`` (one value
+        for all) or one ``copy_``, rounding as the general path does.
+        """
+        buf = self._buf
+        views = self._buf_views
+        if buf is None or len(views) != len(groups):
+            return False
+        key = self.key
+        for group, w in zip(groups, views, strict=True):
+            if group[key] is not w:
+                return False
+        if buf.tolist() != self._written:
+            return False
+        t = self.last_epoch + 1
+        u = self._idx_uscale
+        values: list[float] | None
+        if u is not None:
+            v = u * self._idx_fns[0](float(t))
+            if not (v >= 0.0 and v < _INF):
+                return False
+            values = None
+        else:
+            values = self._fast_values(float(t))
+            if values is None:
+                return False
+        if self._fast_write_safe and not self._fast_also(t):
+            return False
+        if values is None and _fills_exactly(buf.dtype, v):
+            buf.fill_(v)
+        else:
+            if values is None:
+                values = [v] * len(groups)
+            buf.copy_(torch.tensor(values, dtype=buf.dtype))  # as _write_values does
+        stored = buf.tolist()
+        self.last_epoch = t
+        self._written = stored
+        self._last_values = stored
+        return True
+
+    def _fast_also(self, t: int) -> bool:
+        """With ``_fast_write_safe``: write the other keys for step ``t``, all or none.
+
+        Called by the fast path once the lr values are known to be valid and before
+        any is written. Return ``False``, having written nothing, to send the step to
+        the general path (which then calls ``_write_values``).
+        """
         return True
 
     def _fast_values(self, ft: float) -> list[float] | None:
