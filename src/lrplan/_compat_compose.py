@@ -28,6 +28,7 @@ from __future__ import annotations
 import copy
 import itertools
 import numbers
+import operator
 from bisect import bisect_right
 from collections.abc import Iterator, Mapping, Sequence
 from typing import Any
@@ -42,17 +43,21 @@ from ._warmup import is_metric_driven
 __all__ = ["ChainedScheduler", "SequentialLR"]
 
 STATE_VERSION = 1
+_FLOAT_ONLY = {float}
 
 
 # --------------------------------------------------------------------------- helpers
 
 
+_get_lr = operator.itemgetter("lr")
+
+
 def _lrs(optimizer: Optimizer) -> list[Any]:
     """Copies of every group's lr (tensors cloned), as torch's ``_last_lr``."""
-    return [
-        g["lr"].clone() if isinstance(g["lr"], torch.Tensor) else g["lr"]
-        for g in optimizer.param_groups
-    ]
+    lrs = list(map(_get_lr, optimizer.param_groups))
+    if set(map(type, lrs)) == _FLOAT_ONLY:  # the usual case, in two C-level passes
+        return lrs
+    return [lr.clone() if isinstance(lr, torch.Tensor) else lr for lr in lrs]
 
 
 def _set_lr(group: dict[str, Any], value: Any) -> None:
@@ -396,7 +401,9 @@ class ChainedScheduler(_TorchLRScheduler):
         """Step every child, in order."""
         for scheduler in self._schedulers:
             scheduler.step()
-        self._last_lr = _lrs(self.optimizer)
+        snapshot = getattr(scheduler, "_fast_snapshot", None)
+        last = snapshot() if snapshot is not None else None
+        self._last_lr = last if last is not None else _lrs(self.optimizer)
 
     def _update_lr(self, epoch: int | None = None) -> None:
         """Restart at epoch 0 (what an outer ``SequentialLR`` asks at its milestone)."""

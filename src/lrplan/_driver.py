@@ -607,19 +607,33 @@ class LRScheduler(_TorchLRScheduler):
         groups = self.optimizer.param_groups
         written = self._written
         n = len(written)
-        if len(groups) != n or not n or n != self._idx_len or True in self._chained:
+        if len(groups) != n or not n or n != self._idx_len:
             return False
+        if True in self._chained:
+            return self._fast_chained_step(groups)
         key = self.key
-        if groups[0][key] is not written[0]:
+        # A group is untouched when it holds the float written last: the very object,
+        # or (another scheduler rewrote it unchanged) an equal float, which is what
+        # the general path's test (_changed) accepts too.
+        w = written[0]
+        x = groups[0][key]
+        if x is not w and not (type(x) is float and x == w):
             return self._fast_packed_step(groups)
-        if written is self._fast_same:
-            w = written[0]  # the one float object every group was given
+        same = written is self._fast_same  # one float object for every group
+        if same:
             for group in groups:
                 if group[key] is not w:
+                    same = False  # some group holds an equal float: test them all
+                    break
+        if written is self._fast_same and not same:
+            for group in groups:
+                x = group[key]
+                if x is not w and not (type(x) is float and x == w):
                     return False
-        else:
+        elif not same:
             for group, w in zip(groups, written, strict=True):
-                if group[key] is not w:
+                x = group[key]
+                if x is not w and not (type(x) is float and x == w):
                     return False
         t = self.last_epoch + 1
         u = self._idx_uscale
@@ -629,6 +643,11 @@ class LRScheduler(_TorchLRScheduler):
                 return False  # the general path raises the precise error
             if self._fast_write_safe and not self._fast_also(t):
                 return False
+            if same and v == w and w != 0.0:
+                # Unchanged (StepLR between its steps, a constant phase): every group
+                # already holds this very number; nothing to write.
+                self.last_epoch = t
+                return True
             for group in groups:
                 group[key] = v
             values = [v] * n
@@ -645,6 +664,57 @@ class LRScheduler(_TorchLRScheduler):
         self.last_epoch = t
         self._written = values
         self._last_values = values  # both are only ever replaced, never edited
+        return True
+
+    def _fast_chained_step(self, groups: list[dict[str, Any]]) -> bool:
+        """:meth:`_fast_step` for relative (chained) mode, when one computation serves all.
+
+        It applies when every group is chained, shares one schedule and one scale,
+        and holds the same non-zero float (the very object, or an equal float: equal
+        non-zero floats are the same number, bit for bit). Then the relative step of
+        the general path (``_rechain``, or the closed form where that is undefined)
+        gives one value for every group: it is computed once and written to all.
+        A result equal to the current value is written as the current object, so a
+        scheduler chained after this one sees its own value untouched.
+        """
+        if not self._chainable or False in self._chained:
+            return False
+        u = self._idx_uscale
+        key = self.key
+        c = groups[0][key]
+        if u is None or type(c) is not float or not (c != 0.0 and c - c == 0.0):
+            return False  # also refuses NaN and inf (c - c is NaN)
+        same = True  # every group holds the object c itself
+        for group in groups:
+            x = group[key]
+            if x is not c:
+                if type(x) is not float or x != c:
+                    return False
+                same = False
+        t_prev = self.last_epoch
+        t = t_prev + 1
+        v = self._schedules[0]._rechain(c, u, t_prev, t)
+        if v is None:
+            v = u * self._idx_fns[0](float(t))
+        if not (v >= 0.0 and v < _INF):
+            return False
+        if v == c:
+            v = c
+        if self._fast_write_safe and not self._fast_also(t):
+            return False
+        if same and v is c:
+            # Unchanged: the groups already hold it. Record it as written all the same.
+            if self._written is not self._fast_same or self._written[0] is not c:
+                self._written = self._last_values = self._fast_same = [c] * len(groups)
+            self.last_epoch = t
+            return True
+        for group in groups:
+            group[key] = v
+        values = [v] * len(groups)
+        self._fast_same = values
+        self.last_epoch = t
+        self._written = values
+        self._last_values = values
         return True
 
     def _fast_packed_step(self, groups: list[dict[str, Any]]) -> bool:
@@ -689,6 +759,16 @@ class LRScheduler(_TorchLRScheduler):
         self._written = stored
         self._last_values = stored
         return True
+
+    def _fast_snapshot(self) -> list[float] | None:
+        """What every group holds right after this scheduler's last step, or ``None``.
+
+        Known without reading the groups when that step was a fast one that gave
+        every group one float (a ``ChainedScheduler`` whose last child this is
+        records its ``_last_lr`` from it). Valid only until anything else writes.
+        """
+        values = self._last_values
+        return list(values) if values is self._fast_same else None
 
     def _fast_also(self, t: int) -> bool:
         """With ``_fast_write_safe``: write the other keys for step ``t``, all or none.
