@@ -592,7 +592,7 @@ def _hf_kwargs(name: str) -> dict[str, Any] | None:
     if name in ("cosine_with_min_lr", "cosine_warmup_with_min_lr"):
         return {"min_lr_rate": 0.1}
     if name == "warmup_stable_decay":
-        return {"num_decay_steps": 5, "min_lr_ratio": 0.05}
+        return {"num_decay_steps": 3, "min_lr_ratio": 0.05}
     if name == "cosine_with_restarts":
         return {"num_cycles": 3}
     return None
@@ -626,7 +626,7 @@ _LATER: list[Case] = [
                 or ["linear"]
             ),
             warm=st.integers(0, 6),
-            total=st.integers(8, 30),
+            total=st.integers(10, 30),  # >= warm + num_decay_steps
         ),
         lambda o, a: [
             _get("get_scheduler")(
@@ -689,7 +689,7 @@ _LATER: list[Case] = [
     Case(
         "CosineLRScheduler",
         _dict(
-            t_initial=POS_INT,
+            t_initial=st.integers(2, 12),  # t_initial=1 with no decay: timm warns "no effect"
             cycle_mul=st.sampled_from([1.0, 2.0]),
             cycle_decay=st.sampled_from([1.0, 0.5]),
             cycle_limit=st.integers(1, 4),

@@ -412,6 +412,7 @@ def test_drift_error_leaves_everything_unchanged() -> None:
     sd = old.state_dict()
     opt2 = make_optimizer(make_model(), tensor_lr=False, two_groups=True)
     new = lp.ScheduledLR(opt2, lp.Cosine(steps=50))
+    opt2.step()
     new.step()
     _assert_refused_untouched(opt2, [new], 0, sd, "drift under 'error'")
 
