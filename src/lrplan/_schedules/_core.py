@@ -401,15 +401,24 @@ class Sequence(Schedule):
         object.__setattr__(self, "schedules", scheds)
         object.__setattr__(self, "boundaries_", bounds)
 
+    @functools.cached_property
+    def _starts(self) -> tuple[float, ...]:
+        """Where each phase starts: ``(0, *boundaries)`` (computed once)."""
+        return (0.0, *self.boundaries_)
+
     def _at(self, t: Any, xp: Ops) -> Any:
-        starts = (0.0, *self.boundaries_)
+        starts = self._starts
+        if not xp.is_vector:
+            # One time, one phase: evaluate only that phase (xp.piecewise's rule).
+            i: int = xp.count_le(starts, t) - 1
+            return self.schedules[i]._at(t - starts[i], xp)
         pieces: list[Callable[[Any], Any]] = [
             functools.partial(s._at, xp=xp) for s in self.schedules
         ]
         return xp.piecewise(t, starts, pieces)
 
     def _rechain(self, current: float, scale: float, t_prev: float, t: float) -> float | None:
-        starts = (0.0, *self.boundaries_)
+        starts = self._starts
         i: int = SCALAR.count_le(starts, t) - 1
         j: int = SCALAR.count_le(starts, t_prev) - 1
         if i == j:  # same phase: the phase's own relative rule applies
@@ -467,8 +476,9 @@ class Product(Schedule):
         object.__setattr__(self, "factors", facs)
 
     def _at(self, t: Any, xp: Ops) -> Any:
-        out = self.factors[0]._at(t, xp)
-        for f in self.factors[1:]:
+        first, *rest = self.factors
+        out = first._at(t, xp)
+        for f in rest:
             out = xp.mul0(out, f._at(t, xp))  # 0 * (overflowed factor) is 0
         return out
 
