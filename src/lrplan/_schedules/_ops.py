@@ -148,8 +148,20 @@ class _Vector(Ops):
     log = staticmethod(np.log)  # type: ignore[assignment]
     floor = staticmethod(np.floor)  # type: ignore[assignment]
     power = staticmethod(np.power)  # type: ignore[assignment]
-    minimum = staticmethod(np.minimum)  # type: ignore[assignment]
-    maximum = staticmethod(np.maximum)  # type: ignore[assignment]
+
+    def minimum(self, a: Any, b: Any) -> Any:
+        # A bound no element passes (a shape held past its end, previewed before it)
+        # costs one reduction instead of a new array: np.minimum would return ``a``'s
+        # values, so ``a`` is returned (formulas never write into their inputs).
+        if _within(a, b) and a.max() <= b:
+            return a
+        return np.minimum(a, b)
+
+    def maximum(self, a: Any, b: Any) -> Any:
+        if _within(a, b) and a.min() >= b:  # a floor no element is under: ``a`` itself
+            return a
+        return np.maximum(a, b)
+
     where = staticmethod(np.where)  # type: ignore[assignment]
     mod = staticmethod(np.fmod)  # type: ignore[assignment]
 
@@ -181,6 +193,19 @@ class _Vector(Ops):
             if mask.any():
                 out[mask] = piece(t[mask] - edges[i])
         return out
+
+
+def _within(a: Any, b: Any) -> bool:
+    """Whether ``np.minimum(a, b)``/``np.maximum(a, b)`` may be answered by ``a`` itself
+    once a reduction shows no element crosses ``b``: a non-empty float64 array and a
+    real scalar bound (NaN fails the comparison that follows)."""
+    return (
+        type(a) is np.ndarray
+        and a.dtype == np.float64
+        and a.size > 0
+        and isinstance(b, int | float)
+        and not isinstance(b, bool)
+    )
 
 
 def _is_sorted(t: Any) -> bool:
