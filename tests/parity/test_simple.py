@@ -25,6 +25,7 @@ from hypothesis import strategies as st
 import lrplan
 
 from .harness import (
+    _REFUSAL,
     LR_KINDS,
     AddGroup,
     ParityError,
@@ -279,7 +280,13 @@ def test_add_param_group_matches_torch_where_torch_works(name: str, data: st.Dat
                     g["lr"] *= action.factor
             else:
                 opt.step()
-                sched.step()
+                try:
+                    sched.step()
+                except ValueError as e:
+                    # An external scale below CosineAnnealingLR's eta_min makes torch's
+                    # affine rule go negative; lrplan refuses to write that (by design).
+                    assert _REFUSAL in str(e)
+                    break
         assert k >= 0
         for g in opt.param_groups:
             assert math.isfinite(float(g["lr"])) and float(g["lr"]) >= 0
