@@ -69,6 +69,14 @@ def interleaved(
     cases: dict[str, Callable[[], Any]], *, rounds: int = 31, target_s: float = 0.02
 ) -> dict[str, float]:
     """Median seconds per call of every case, timed round-robin in one process."""
+    samples = interleaved_samples(cases, rounds=rounds, target_s=target_s)
+    return {name: statistics.median(v) for name, v in samples.items()}
+
+
+def interleaved_samples(
+    cases: dict[str, Callable[[], Any]], *, rounds: int = 31, target_s: float = 0.02
+) -> dict[str, list[float]]:
+    """Every round's seconds per call of every case, timed round-robin in one process."""
     names = list(cases)
     numbers = {name: autonumber(cases[name], target_s) for name in names}
     samples: dict[str, list[float]] = {name: [] for name in names}
@@ -86,7 +94,7 @@ def interleaved(
     finally:
         if gc_was:
             gc.enable()
-    return {name: statistics.median(v) for name, v in samples.items()}
+    return samples
 
 
 def fmt_time(seconds: float) -> str:
