@@ -405,6 +405,13 @@ class _TorchPhases(Schedule):
                 f"Tried to step {shown} times. The specified number of total steps is {self.total}"
             )
         phases: tuple[tuple[float, float, float, float], ...] = self._phases  # type: ignore[attr-defined]
+        if not xp.is_vector:
+            # One step: evaluate only its phase (the rule of _select_phase: the
+            # first phase with t <= end, else the last).
+            for end, start, a, b in phases:  # noqa: B007
+                if t <= end:
+                    break
+            return xp.maximum(_anneal(self.anneal, a, b, (t - start) / (end - start), xp), 0.0)
         values = [
             _anneal(self.anneal, a, b, (t - start) / (end - start), xp)
             for end, start, a, b in phases
