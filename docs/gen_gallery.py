@@ -2,24 +2,29 @@
 
     python docs/gen_gallery.py     # writes docs/img/gallery/*.png and docs/gallery.md
 
-Each picture is drawn from spec strings, the same text ``lrplan plot`` accepts, with
-``lrplan._plot.plot_schedules`` (the code behind ``lrplan plot``), at 640x360 pixels
-and reduced to a 64-colour palette so the repository stays small.
+Each picture is drawn by lrplan's own command line (``lrplan plot`` for one curve,
+``lrplan compare`` for several; the exact command is printed next to the picture in
+docs/schedules.md) and then reduced to a 64-colour palette so the repository stays
+small. The same pictures illustrate docs/schedules.md, between its gallery markers.
 tests/test_docs.py checks that every spec parses, that every name a spec may use
 appears in the gallery, and that every picture exists.
 """
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 import io
+import shlex
 import sys
+import tempfile
 from pathlib import Path
 
 DOCS = Path(__file__).parent
 IMG = DOCS / "img" / "gallery"
 OUT = DOCS / "gallery.md"
-WIDTH, HEIGHT, DPI = 6.4, 3.6, 100
+SCHEDULES = DOCS / "schedules.md"
+START, END = "<!-- gallery:start -->", "<!-- gallery:end -->"
 
 
 @dataclasses.dataclass(frozen=True)
@@ -29,7 +34,7 @@ class Entry:
     curves: tuple[str, ...]  # spec strings, one curve each
     text: str
     steps: int | None = None  # the x range; the longest duration by default
-    ylabel: str = "multiplier of the base lr"
+    key: str = "lr"  # the param-group key the values drive (sets the y axis)
     group: str = "Shapes"
 
 
@@ -146,7 +151,7 @@ ENTRIES: tuple[Entry, ...] = (
         ("OneCycleMomentum(steps=1000)",),
         "The momentum that goes with `OneCycle`: down while the lr rises, then back up. "
         "Its values are momenta, not multipliers (drive `key='momentum'` with it).",
-        ylabel="momentum (absolute)",
+        key="momentum",
         group="Cycles and restarts",
     ),
     Entry(
@@ -241,30 +246,64 @@ def build(spec: str) -> object:
     return parse_spec(spec)
 
 
+def cli_args(entry: Entry, out: str) -> list[str]:
+    """The ``lrplan`` command line that draws ``entry`` into ``out``."""
+    args = ["plot" if len(entry.curves) == 1 else "compare", *entry.curves, "-o", out]
+    if entry.steps is not None:
+        args += ["--steps", str(entry.steps)]
+    if len(entry.curves) > 1:
+        args += ["--title", entry.title]
+    if entry.key != "lr":
+        args += ["--key", entry.key]
+    return args
+
+
 def _png(entry: Entry) -> bytes:
-    from matplotlib.figure import Figure
     from PIL import Image
 
-    from lrplan._plot import default_steps, plot_schedules
+    from lrplan.cli import main as lrplan_cli
 
-    curves = {spec: build(spec) for spec in entry.curves}
-    steps = entry.steps or default_steps(curves)  # type: ignore[arg-type]
-    fig = Figure(figsize=(WIDTH, HEIGHT), dpi=DPI, layout="constrained")
-    ax = fig.add_subplot()
-    title = entry.title if len(curves) > 1 else None
-    plot_schedules(curves, steps, ax=ax, title=title, ylabel=entry.ylabel)  # type: ignore[arg-type]
-    ax.title.set_fontsize(10)
-    legend = ax.get_legend()
-    if legend is not None:
-        for text in legend.get_texts():
-            text.set_fontsize(7)
-    buf = io.BytesIO()
-    fig.savefig(buf, format="png", dpi=DPI, metadata={"Software": None})
-    img = Image.open(io.BytesIO(buf.getvalue())).convert("RGB")
+    with tempfile.TemporaryDirectory() as tmp:
+        path = Path(tmp) / f"{entry.slug}.png"
+        with contextlib.redirect_stdout(io.StringIO()):
+            status = lrplan_cli(cli_args(entry, str(path)))
+        if status != 0:
+            raise SystemExit(f"lrplan {shlex.join(cli_args(entry, str(path)))} exited {status}")
+        img = Image.open(path).convert("RGB")
     small = img.quantize(colors=64, method=Image.Quantize.MEDIANCUT)
     out = io.BytesIO()
     small.save(out, format="PNG", optimize=True)
     return out.getvalue()
+
+
+def schedules_section() -> str:
+    """The gallery block of docs/schedules.md: every shape, its picture, its command."""
+    lines = [
+        START,
+        "## Every shape, plotted",
+        "",
+        "Each picture below was drawn by lrplan's own command line, with the command shown",
+        "(regenerate them all with `python docs/gen_gallery.py`). Values are multipliers of",
+        "the base value unless the axis says otherwise; dashed lines mark phase boundaries.",
+        "",
+    ]
+    for e in ENTRIES:
+        command = "lrplan " + shlex.join(cli_args(e, f"{e.slug}.png"))
+        lines += [f"### {e.title}", "", f"![{e.title}](img/gallery/{e.slug}.png)", ""]
+        lines += ["```bash", command, "```", ""]
+    lines.append(END)
+    return "\n".join(lines)
+
+
+def update_schedules_md() -> None:
+    text = SCHEDULES.read_text()
+    block = schedules_section()
+    if START in text:
+        head, rest = text.split(START, 1)
+        text = head + block + rest.split(END, 1)[1]
+    else:
+        text = text.rstrip() + "\n\n" + block + "\n"
+    SCHEDULES.write_text(text)
 
 
 def render() -> str:
@@ -306,6 +345,7 @@ def main() -> int:
         (IMG / f"{e.slug}.png").write_bytes(data)
         total += len(data)
     OUT.write_text(render())
+    update_schedules_md()
     print(f"wrote {len(ENTRIES)} pictures ({total / 1024:.0f} KiB) and {OUT}")
     return 0
 
