@@ -97,7 +97,8 @@ def test_gallery_covers_every_spec_name_and_its_pictures_exist() -> None:
             assert spec in text, f"docs/gallery.md is out of date (run docs/gen_gallery.py): {spec}"
         png = (DOCS / "img" / "gallery" / f"{e.slug}.png").read_bytes()
         assert png[:8] == b"\x89PNG\r\n\x1a\n"
-        assert struct.unpack(">II", png[16:24]) == (640, 360), e.slug
+        # Drawn by `lrplan plot`/`compare` (docs/gen_gallery.py): the CLI's figure size.
+        assert struct.unpack(">II", png[16:24]) == (990, 550), e.slug
         assert f"img/gallery/{e.slug}.png" in text
 
 
