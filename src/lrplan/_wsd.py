@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import math
 from collections.abc import Mapping
 from typing import Any
@@ -107,16 +108,15 @@ class WSDScheduler(LRScheduler):
         self.warmup_shape = warmup_shape
         self.warmup_start = self._plan.warmup_start
         self.default_decay_steps = decay_steps
-        self.planned_stable = stable
         self._decay_start: float | None = None
         self._decay_steps: float | None = None
         if stable is not None:
             stable = check_real(owner, "stable", stable, lo=0.0)
             if decay_steps is None:
                 raise ValueError(f"{owner}: stable={stable} plans a cooldown; give decay_steps too")
-            self.planned_stable = stable
             self._decay_start = self.warmup + stable
             self._decay_steps = decay_steps
+        self.planned_stable = stable
         super().__init__(optimizer, last_epoch, verbose)
 
     # -- the decision ------------------------------------------------------------------------
@@ -185,45 +185,27 @@ class WSDScheduler(LRScheduler):
 
     # -- schedules and state -----------------------------------------------------------------
 
-    def _shape(self, decided: bool) -> WarmupStableDecay:
-        if decided and self._decay_start is not None and self._decay_steps is not None:
-            return WarmupStableDecay(
-                warmup=self.warmup,
-                stable=self._decay_start - self.warmup,
-                decay=self._decay_steps,
-                min_ratio=self.min_ratio,
-                decay_shape=self.decay_shape,
-                warmup_shape=self.warmup_shape,
-                warmup_start=self.warmup_start,
-            )
-        return self._plan
-
     def _make_schedule(self, group_index: int, base: float) -> Schedule:
-        return self._shape(decided=True)
+        start, steps = self._decay_start, self._decay_steps
+        if start is None or steps is None:
+            return self._plan
+        return dataclasses.replace(self._plan, stable=start - self.warmup, decay=steps)
 
     def _config(self) -> dict[str, Any]:
         # The constructor's plan, not the decision: a state saved after begin_decay
         # loads into a scheduler that has not decided (the decision is in "extra").
+        planned = self._plan
+        if self.planned_stable is not None and self.default_decay_steps is not None:
+            planned = dataclasses.replace(
+                planned, stable=self.planned_stable, decay=self.default_decay_steps
+            )
         return {
             "class": type(self).__name__,
             "key": self.key,
             "relative": self._relative,
-            "schedules": [self._constructed().to_config()],
+            "schedules": [planned.to_config()],
             "decay_steps": self.default_decay_steps,
         }
-
-    def _constructed(self) -> WarmupStableDecay:
-        if self.planned_stable is None:
-            return self._plan
-        return WarmupStableDecay(
-            warmup=self.warmup,
-            stable=self.planned_stable,
-            decay=self.default_decay_steps or 0,
-            min_ratio=self.min_ratio,
-            decay_shape=self.decay_shape,
-            warmup_shape=self.warmup_shape,
-            warmup_start=self.warmup_start,
-        )
 
     def _extra_state(self) -> dict[str, Any]:
         return {"decay_start": self._decay_start, "decay_steps": self._decay_steps}
