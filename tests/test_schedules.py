@@ -864,3 +864,65 @@ def test_validation_messages_state_the_range() -> None:
     with pytest.raises(ValueError) as info2:
         lp.Cosine(steps=5, after="forever")
     assert "hold" in str(info2.value) and "restart" in str(info2.value)
+
+
+# --------------------------------------------------------------------------- every config type
+
+
+def _gallery_specs() -> list[str]:
+    """The spec strings of docs/gen_gallery.py, which cover every spec name."""
+    import importlib.util
+    import sys
+    from pathlib import Path
+
+    path = Path(__file__).parent.parent / "docs" / "gen_gallery.py"
+    spec = importlib.util.spec_from_file_location("gen_gallery", path)
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    sys.modules[spec.name] = module  # dataclasses look their module up there
+    spec.loader.exec_module(module)
+    return [c for e in module.ENTRIES for c in e.curves]
+
+
+def _nodes(s: lp.Schedule) -> list[lp.Schedule]:
+    """``s`` and every schedule nested in it."""
+    out = [s]
+    for f in dataclasses.fields(s):  # type: ignore[arg-type]
+        v = getattr(s, f.name)
+        for x in v if isinstance(v, tuple) else (v,):
+            if isinstance(x, lp.Schedule):
+                out += _nodes(x)
+    return out
+
+
+def test_every_registered_config_type_round_trips() -> None:
+    """Each ``"type"`` in the config registry is built, round-tripped and compared.
+
+    Samples: every gallery spec (unbound and bound to a run), plus the shapes no
+    spec name reaches (HF's private curves, timm's, an unbound plan).
+    """
+    from lrplan._schedules import registry
+    from lrplan._spec import parse_spec
+    from lrplan.timm import TimmCosine
+
+    samples: list[lp.Schedule] = [
+        lp.hf_schedule("cosine_with_restarts", num_warmup_steps=10, num_training_steps=100,
+                       num_cycles=2),
+        lp.hf_schedule("warmup_stable_decay", num_warmup_steps=10, num_training_steps=100,
+                       num_decay_steps=20, decay_type="1-sqrt"),
+        TimmCosine(base=0.1, t_initial=50, cycle_limit=3, warmup_t=5),
+        lp.Cosine(steps=lp.fraction(1)),
+    ]
+    for text in _gallery_specs():
+        s = parse_spec(text)
+        samples += [s, s.bind(total_steps=1000)]
+    seen: set[str] = set()
+    for sample in samples:
+        for node in _nodes(sample):
+            seen.add(node.type_name)
+            cfg = node.to_config()
+            assert_plain(cfg)
+            back = lp.Schedule.from_config(json.loads(json.dumps(cfg)))
+            assert back == node, (cfg, back)
+    missing = set(registry()) - seen
+    assert not missing, f"config types without a round-trip sample here: {sorted(missing)}"
