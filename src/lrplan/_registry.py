@@ -338,7 +338,7 @@ def hf_schedule(
     r = _min_lr_rate(name, base_lr, kw.get("min_lr"), kw.get("min_lr_rate"))
     wr = kw.get("warmup_lr_rate")
     if wr is None:
-        ramp: Schedule = Shift(schedule=Linear(steps=max(1, w), start=0.0, end=1.0), by=-1)
+        ramp: Schedule = Shift(schedule=warm, by=-1)
     else:
         wr = check_real(name, "warmup_lr_rate", wr, lo=0.0)
         ramp = Linear(steps=max(1, w - 1), start=wr, end=1.0)
