@@ -324,7 +324,8 @@ def _load(text: str, args: argparse.Namespace, total: float | None) -> Schedule:
     return schedule
 
 
-def _label(text: str, schedule: Schedule) -> str:
+def _label(text: str) -> str:
+    """A legend label for a spec or config path: the file name, or the spec shortened."""
     from lrplan._spec import CONFIG_SUFFIXES
 
     text = text.strip()
@@ -412,7 +413,7 @@ def _cmd_plot(args: argparse.Namespace) -> int:
     _check_out(args)
     total = _total_steps(args)
     schedule = _load(args.spec, args, total)
-    named = {_label(args.spec, schedule): schedule}
+    named = {_label(args.spec): schedule}
     steps = _range(named, args, total)
     _check_values(named, steps)
     _draw(named, steps, units, args)
@@ -437,7 +438,7 @@ def _cmd_compare(args: argparse.Namespace) -> int:
     named: dict[str, Schedule] = {}
     for i, text in enumerate(args.specs):
         schedule = _load(text, args, total)
-        label = args.labels[i] if args.labels is not None else _label(text, schedule)
+        label = args.labels[i] if args.labels is not None else _label(text)
         if label in named:
             label = f"{label} ({i + 1})"
         named[label] = schedule
@@ -517,7 +518,7 @@ def _cmd_show(args: argparse.Namespace) -> int:
     units = _units(args)
     total = _total_steps(args)
     schedule = _load(args.spec, args, total)
-    named = {_label(args.spec, schedule): schedule}
+    named = {_label(args.spec): schedule}
     steps = _range(named, args, total)
     _check_values(named, steps)
     rows = key_point_table(schedule, steps)
