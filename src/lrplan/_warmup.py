@@ -23,7 +23,40 @@ def is_metric_driven(scheduler: Any) -> bool:
     return isinstance(scheduler, _TorchPlateau) or bool(getattr(scheduler, "metric_driven", False))
 
 
-class GradualWarmupScheduler(LRScheduler):
+class _HandOff(LRScheduler):
+    """What the warmup wrappers share: a step that carries a metric, the wrapped
+    scheduler's step after the hand-off, and recording the lrs it wrote."""
+
+    _metrics: Any = None
+
+    def _step_with(self, epoch: int | float | None, metrics: Any) -> None:
+        """``step()``: count it, then update with ``metrics`` visible to :meth:`_step_inner`."""
+        self._count_step(epoch)
+        self._metrics = metrics
+        try:
+            self._update_lr(epoch)
+        finally:
+            self._metrics = None
+
+    def _step_inner(self, inner: Any, metric_driven: bool, role: str) -> None:
+        """Step the wrapped scheduler once; a metric-driven one gets (and needs) the metric."""
+        if not metric_driven:
+            inner.step()
+        elif self._metrics is None:
+            raise ValueError(
+                f"{type(self).__name__}: the warmup is over and {role} "
+                f"({type(inner).__name__}) needs a metric: call step(metrics=value)"
+            )
+        else:
+            inner.step(self._metrics)
+
+    def _record(self) -> None:
+        """The groups' current lrs become the last values written."""
+        self._last_values = [_as_float(_read(g, "lr")) for g in self.optimizer.param_groups]
+        self._written = list(self._last_values)
+
+
+class GradualWarmupScheduler(_HandOff):
     r"""Gradual warmup, then hand over to any scheduler (Goyal et al., 2017).
 
     For epoch :math:`e \in [0, T]` with :math:`T` = ``total_epoch``, base lr
@@ -116,7 +149,6 @@ class GradualWarmupScheduler(LRScheduler):
                 )
         self.after_scheduler = after_scheduler
         self._handed_off = False
-        self._metrics: Any = None
         self._on_config_change: str = "error"
         super().__init__(optimizer, last_epoch, verbose)
 
@@ -131,12 +163,7 @@ class GradualWarmupScheduler(LRScheduler):
 
         ``epoch`` is torch's deprecated argument (it warns); prefer :meth:`set_step`.
         """
-        self._count_step(epoch)
-        self._metrics = metrics
-        try:
-            self._update_lr(epoch)
-        finally:
-            self._metrics = None
+        self._step_with(epoch, metrics)
 
     def _update_lr(self, epoch: int | float | None = None) -> None:
         after = self.after_scheduler
@@ -154,12 +181,11 @@ class GradualWarmupScheduler(LRScheduler):
             self._hand_off()
         if k > 0:
             if epoch is None and not fresh:
-                self._step_after()
+                self._step_inner(after, is_metric_driven(after), "after_scheduler")
             else:
                 self._jump_after(k)
         self.last_epoch = target
-        self._last_values = [_as_float(_read(g, self.key)) for g in self.optimizer.param_groups]
-        self._written = list(self._last_values)
+        self._record()
 
     def set_step(self, t: int | float) -> None:
         """Jump to epoch ``t``: the warmup's closed form, or the after-scheduler at ``t - T``."""
@@ -185,18 +211,6 @@ class GradualWarmupScheduler(LRScheduler):
             after.last_epoch = -1
             after._initial_step()
         self._handed_off = True
-
-    def _step_after(self) -> None:
-        after = self.after_scheduler
-        if is_metric_driven(after):
-            if self._metrics is None:
-                raise ValueError(
-                    "GradualWarmupScheduler: the warmup is over and after_scheduler "
-                    f"({type(after).__name__}) needs a metric: call step(metrics=value)"
-                )
-            after.step(self._metrics)
-        else:
-            after.step()
 
     def _jump_after(self, k: int | float) -> None:
         after = self.after_scheduler
@@ -261,8 +275,7 @@ class GradualWarmupScheduler(LRScheduler):
             values = [_as_float(v) for v in after.get_last_lr()]
             for group, v in zip(self.optimizer.param_groups, values, strict=True):
                 _write(group, "lr", v)
-            self._last_values = [_as_float(_read(g, "lr")) for g in self.optimizer.param_groups]
-            self._written = list(self._last_values)
+            self._record()
 
 
 class LinearAnnealingLR(LRScheduler):

@@ -25,7 +25,7 @@ from ._driver import (
 )
 from ._schedules import Constant, Cosine, Exponential, Linear, Schedule, Sequence
 from ._schedules._core import check_int, check_real
-from ._warmup import is_metric_driven
+from ._warmup import _HandOff, is_metric_driven
 
 __all__ = ["WARMUP_SHAPES", "MultiScheduledLR", "Warmup", "schedule_many"]
 
@@ -49,7 +49,7 @@ def _ramp(shape: str, steps: int, start: float, target: float) -> Schedule:
     return Sequence(schedules=(grow, Constant(value=target)), boundaries=(steps,))
 
 
-class Warmup(LRScheduler):
+class Warmup(_HandOff):
     r"""Put a warmup in front of any scheduler: lrplan's, torch's, or a metric-driven one.
 
     For the first ``steps`` steps the lr of each param group ramps from
@@ -164,7 +164,6 @@ class Warmup(LRScheduler):
         # The wrapped scheduler's step 0: what it just wrote, and its full state.
         self._targets: list[float] = [_as_float(_read(g, "lr")) for g in opt.param_groups]
         self._inner_initial: dict[str, Any] = copy.deepcopy(scheduler.state_dict())
-        self._metrics: Any = None
         super().__init__(opt, -1, False)
 
     # -- the warmup ramp --------------------------------------------------------------------
@@ -194,12 +193,7 @@ class Warmup(LRScheduler):
                 f"Warmup: the wrapped {type(self.scheduler).__name__} takes no metric; "
                 "call step() without one (use set_step(t) to jump to a step)"
             )
-        self._count_step(epoch)
-        self._metrics = metrics
-        try:
-            self._update_lr(epoch)
-        finally:
-            self._metrics = None
+        self._step_with(epoch, metrics)
 
     def _update_lr(self, epoch: int | float | None = None) -> None:
         if epoch is not None:
@@ -212,16 +206,7 @@ class Warmup(LRScheduler):
         if t == self.steps:
             self._write_targets()
         else:
-            inner = self.scheduler
-            if self.metric_driven:
-                if self._metrics is None:
-                    raise ValueError(
-                        f"Warmup: the warmup is over and the wrapped {type(inner).__name__} "
-                        "needs a metric: call step(metrics=value)"
-                    )
-                inner.step(self._metrics)
-            else:
-                inner.step()
+            self._step_inner(self.scheduler, self.metric_driven, "the wrapped scheduler")
         self.last_epoch = t
         self._record()
 
@@ -276,10 +261,6 @@ class Warmup(LRScheduler):
         """The hand-off: every group holds exactly the wrapped scheduler's step-0 value."""
         for group, v in zip(self.optimizer.param_groups, self._targets, strict=True):
             _write(group, "lr", v)
-
-    def _record(self) -> None:
-        self._last_values = [_as_float(_read(g, "lr")) for g in self.optimizer.param_groups]
-        self._written = list(self._last_values)
 
     def get_lr(self) -> list[Any]:
         """The lr of every group at the current step (ramp, or the wrapped scheduler's)."""
