@@ -369,12 +369,13 @@ def _check_values(named: dict[str, Schedule], steps: int) -> None:
             raise SpecError(f"cannot evaluate {label!r} over steps 0..{steps}: {exc}") from exc
 
 
-def _check_out(args: argparse.Namespace) -> None:
+def _check_out(out: Path | None) -> None:
+    """Refuse an output file with an unknown suffix (a usage error) before any work."""
     from lrplan._plot import check_figure_path
 
-    if args.out is not None:
+    if out is not None:
         try:
-            check_figure_path(args.out)
+            check_figure_path(out)
         except ValueError as exc:
             raise UsageError(str(exc)) from exc
 
@@ -410,7 +411,7 @@ def _cmd_plot(args: argparse.Namespace) -> int:
     from lrplan._plot import key_points
 
     units = _units(args)
-    _check_out(args)
+    _check_out(args.out)
     total = _total_steps(args)
     schedule = _load(args.spec, args, total)
     named = {_label(args.spec): schedule}
@@ -428,7 +429,7 @@ def _cmd_compare(args: argparse.Namespace) -> int:
     from lrplan._plot import key_points
 
     units = _units(args)
-    _check_out(args)
+    _check_out(args.out)
     if args.labels is not None and len(args.labels) != len(args.specs):
         raise UsageError(
             f"--labels gave {len(args.labels)} label(s) for {len(args.specs)} schedule(s); "
@@ -453,11 +454,9 @@ def _cmd_compare(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
-def _fmt_step(step: float) -> str:
-    return f"{step:,.0f}" if float(step).is_integer() else f"{step:,.6g}"
-
-
 def _table_rows(rows: list[KeyPoint], units: Units) -> tuple[list[str], list[list[str]], int]:
+    from lrplan._plot import _step_text
+
     header = ["point", "step"]
     if units.steps_per_epoch is not None:
         header.append("epoch")
@@ -473,7 +472,7 @@ def _table_rows(rows: list[KeyPoint], units: Units) -> tuple[list[str], list[lis
             shown_bounds += 1
             if shown_bounds > MAX_TABLE_BOUNDARIES:
                 continue
-        cells = [r.name, _fmt_step(r.step)]
+        cells = [r.name, _step_text(r.step)]
         if units.steps_per_epoch is not None:
             cells.append(f"{r.step / units.steps_per_epoch:,.6g}")
         cells.append(f"{r.value:.6g}")
@@ -553,13 +552,9 @@ def _cmd_show(args: argparse.Namespace) -> int:
 
 def _cmd_demo(args: argparse.Namespace) -> int:
     from lrplan import _demo
-    from lrplan._plot import check_figure_path
     from lrplan._spec import bind_schedule, load_schedule
 
-    try:
-        check_figure_path(args.out)
-    except ValueError as exc:
-        raise UsageError(str(exc)) from exc
+    _check_out(args.out)
     epochs = args.epochs if args.epochs is not None else _demo.DEFAULT_EPOCHS
     total = epochs * _demo.STEPS_PER_EPOCH
     schedule = None
