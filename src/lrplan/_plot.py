@@ -601,6 +601,11 @@ def schedule_png_bytes(schedule: Schedule, steps: int | None = None) -> bytes:
     return buf.getvalue()
 
 
+def _check_run(lrs: Sequence[float], losses: Sequence[float]) -> None:
+    if len(lrs) != len(losses) or not lrs:
+        raise ValueError("lrs and losses must be non-empty and of equal length")
+
+
 def _smoothing_span(n: int) -> int:
     """Steps averaged for the smoothed loss curve: about 2% of the run, at least 5."""
     return max(5, n // 50)
@@ -642,8 +647,7 @@ def plot_training(
         >>> [ax.get_ylabel() for ax in fig.axes[:2]]
         ['learning rate', 'loss (log scale)']
     """
-    if len(lrs) != len(losses) or not lrs:
-        raise ValueError("lrs and losses must be non-empty and of equal length")
+    _check_run(lrs, losses)
     if path is not None:
         check_figure_path(path)
     figure_cls = _import_matplotlib_figure()
@@ -841,8 +845,7 @@ def training_chart(
     Raises:
         ImportError: plotext 6 is not installed.
     """
-    if len(lrs) != len(losses) or not lrs:
-        raise ValueError("lrs and losses must be non-empty and of equal length")
+    _check_run(lrs, losses)
     w, h = _terminal_size(width, height)
     n = len(lrs)
     x = np.arange(n, dtype=np.float64)
@@ -850,30 +853,26 @@ def training_chart(
     pick = _sample_points(n - 1, w, bounds).astype(np.int64)
     loss = np.asarray(losses, dtype=np.float64)
     smooth = _smooth(loss, _smoothing_span(n))
-    use_color = sys.stdout.isatty() if color is None else color
-    xmax = float(max(1, n - 1))
+    common: dict[str, Any] = {
+        "xmax": float(max(1, n - 1)),
+        "boundaries": bounds,
+        "width": w,
+        "height": h,
+        "xlabel": "step",
+        "color": sys.stdout.isatty() if color is None else color,
+    }
     lr_chart = terminal_curves(
         {"lr": (x[pick], np.asarray(lrs, dtype=np.float64)[pick])},
-        xmax=xmax,
-        boundaries=bounds,
-        width=w,
-        height=h,
         log=False,
         title="learning rate",
-        xlabel="step",
         ylabel="lr",
-        color=use_color,
+        **common,
     )
     loss_chart = terminal_curves(
         {"loss (smoothed)": (x[pick], smooth[pick])},
-        xmax=xmax,
-        boundaries=bounds,
-        width=w,
-        height=h,
         log=True,
         title="training loss (log scale)",
-        xlabel="step",
         ylabel="loss",
-        color=use_color,
+        **common,
     )
     return lr_chart + "\n" + loss_chart
