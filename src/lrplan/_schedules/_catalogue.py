@@ -11,7 +11,7 @@ from typing import Any, ClassVar
 
 from ._core import Schedule, check_real
 from ._ops import Ops
-from ._shapes import FiniteShape
+from ._shapes import FiniteShape, _nonneg
 
 __all__ = [
     "DECAY_SHAPES",
@@ -22,10 +22,6 @@ __all__ = [
     "UntunedWarmup",
     "WarmupStableDecay",
 ]
-
-
-def _nonneg(owner: str, name: str, value: Any) -> float:
-    return check_real(owner, name, value, lo=0.0)
 
 
 # --------------------------------------------------------------------------- inverse sqrt
