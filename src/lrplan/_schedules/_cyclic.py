@@ -231,10 +231,7 @@ class OneCycle(Schedule):
             raise ValueError(f"{owner}: anneal must be one of {ANNEAL_KINDS}, got {self.anneal!r}")
 
     def _knots(self) -> tuple[float, ...]:
-        p = self.pct_start * self.steps
-        if self.three_phase:
-            return (0.0, p, 2.0 * p, float(self.steps))
-        return (0.0, p, float(self.steps))
+        return _one_cycle_knots(self.steps, self.pct_start, self.three_phase)
 
     def _levels(self) -> tuple[float, ...]:
         start = self.peak / self.div_factor
@@ -271,6 +268,14 @@ class OneCycle(Schedule):
 
     def boundaries(self) -> list[float]:
         return sorted(set(self._knots()[1:]))
+
+
+def _one_cycle_knots(steps: float, pct_start: float, three_phase: bool) -> tuple[float, ...]:
+    """Where the one-cycle phases start and the last one ends (shared by lr and momentum)."""
+    p = pct_start * steps
+    if three_phase:
+        return (0.0, p, 2.0 * p, float(steps))
+    return (0.0, p, float(steps))
 
 
 def _knot_anneal(
@@ -329,26 +334,19 @@ class OneCycleMomentum(Schedule):
         object.__setattr__(self, "high", _nonneg(owner, "high", self.high))
         object.__setattr__(self, "low", _nonneg(owner, "low", self.low))
 
-    def _shape(self) -> OneCycle:
-        return OneCycle(
-            steps=self.steps,
-            pct_start=self.pct_start,
-            three_phase=self.three_phase,
-            anneal=self.anneal,
-        )
+    def _knots(self) -> tuple[float, ...]:
+        return _one_cycle_knots(self.steps, self.pct_start, self.three_phase)
 
     def _at(self, t: Any, xp: Ops) -> Any:
         levels = (self.high, self.low, self.high, self.high)[: 4 if self.three_phase else 3]
-        return _knot_anneal(
-            xp.minimum(t, self.steps), xp, self._shape()._knots(), levels, self.anneal
-        )
+        return _knot_anneal(xp.minimum(t, self.steps), xp, self._knots(), levels, self.anneal)
 
     @property
     def duration(self) -> float | None:
         return float(self.steps)
 
     def boundaries(self) -> list[float]:
-        return self._shape().boundaries()
+        return sorted(set(self._knots()[1:]))
 
 
 @dataclasses.dataclass(frozen=True, kw_only=True, repr=False)
