@@ -24,7 +24,7 @@ import os
 import shutil
 import sys
 import textwrap
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -305,12 +305,24 @@ class KeyPoint:
         return out
 
 
+def _step_chunks(steps: int, chunk: int = 1 << 20) -> Iterator[npt.NDArray[np.float64]]:
+    """Every integer step ``0..steps`` as float arrays of at most ``chunk`` steps.
+
+    Example:
+        >>> from lrplan._plot import _step_chunks
+        >>> [c.tolist() for c in _step_chunks(4, chunk=2)]
+        [[0.0, 1.0], [2.0, 3.0], [4.0]]
+    """
+    for lo in range(0, steps + 1, chunk):
+        yield np.arange(lo, min(steps + 1, lo + chunk), dtype=np.float64)
+
+
 def _scan(schedule: Schedule, steps: int) -> tuple[int, float, int, float]:
     """First step of the maximum and of the minimum over every integer step 0..steps."""
-    chunk = 1 << 20
     i_max, y_max, i_min, y_min = 0, -math.inf, 0, math.inf
-    for lo in range(0, steps + 1, chunk):
-        y = schedule.values(np.arange(lo, min(steps + 1, lo + chunk), dtype=np.float64))
+    for ts in _step_chunks(steps):
+        lo = int(ts[0])
+        y = schedule.values(ts)
         a, b = int(np.argmax(y)), int(np.argmin(y))
         if y[a] > y_max:
             i_max, y_max = lo + a, float(y[a])

@@ -357,14 +357,13 @@ def _range(named: dict[str, Schedule], args: argparse.Namespace, total: float | 
 
 def _check_values(named: dict[str, Schedule], steps: int) -> None:
     """Evaluate every schedule over the range first, so a bad one fails before any output."""
-    import numpy as np
-
+    from lrplan._plot import _step_chunks
     from lrplan._spec import SpecError
 
     for label, s in named.items():
         try:
-            for lo in range(0, steps + 1, 1 << 20):
-                s.values(np.arange(lo, min(steps + 1, lo + (1 << 20)), dtype=np.float64))
+            for ts in _step_chunks(steps):
+                s.values(ts)
         except ValueError as exc:
             raise SpecError(f"cannot evaluate {label!r} over steps 0..{steps}: {exc}") from exc
 
