@@ -85,8 +85,8 @@ ROWS: list[tuple[str, Any, Any, Any, tuple[str, ...]]] = [
     (
         "SGD, float lr, CosineAnnealingLR",
         sgd,
-        tls.CosineAnnealingLR,
-        lrplan.CosineAnnealingLR,
+        lambda o: tls.CosineAnnealingLR(o, T_max=10),
+        lambda o: lrplan.CosineAnnealingLR(o, T_max=10),
         ("lr",),
     ),
     (
@@ -99,8 +99,8 @@ ROWS: list[tuple[str, Any, Any, Any, tuple[str, ...]]] = [
     (
         "AdamW, float lr, CosineAnnealingLR",
         adamw,
-        tls.CosineAnnealingLR,
-        lrplan.CosineAnnealingLR,
+        lambda o: tls.CosineAnnealingLR(o, T_max=10),
+        lambda o: lrplan.CosineAnnealingLR(o, T_max=10),
         ("lr",),
     ),
     (
@@ -125,13 +125,9 @@ def main() -> None:
     warnings.simplefilter("ignore")
     rows = []
     with torch._dynamo.config.patch(recompile_limit=64):
-        for name, make_opt, t_cls, l_cls, keys in ROWS:
-            t_build = t_cls if not isinstance(t_cls, type) else (lambda o, c=t_cls: c(o, T_max=10))
-            l_build = l_cls if not isinstance(l_cls, type) else (lambda o, c=l_cls: c(o, T_max=10))
+        for name, make_opt, t_build, l_build, keys in ROWS:
             t2, tn = count(make_opt, t_build, None)
-            l2, ln = count(
-                make_opt if make_opt is not adamw_tensor_lr else adamw_tensor_lr, l_build, keys
-            )
+            l2, ln = count(make_opt, l_build, keys)
             rows.append(
                 {
                     "case": name,
