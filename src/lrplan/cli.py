@@ -564,13 +564,13 @@ def _cmd_demo(args: argparse.Namespace) -> int:
             steps_per_epoch=_demo.STEPS_PER_EPOCH,
         )
         _check_values({args.schedule: schedule}, total)
-    if schedule is not None and schedule.duration is not None and schedule.duration != total:
-        print(
-            f"note: the schedule lasts {schedule.duration:g} steps and this run "
-            f"{total} ({epochs} epochs x {_demo.STEPS_PER_EPOCH}); "
-            "past its end a schedule holds its final value",
-            file=sys.stderr,
-        )
+        if schedule.duration is not None and schedule.duration != total:
+            print(
+                f"note: the schedule lasts {schedule.duration:g} steps and this run "
+                f"{total} ({epochs} epochs x {_demo.STEPS_PER_EPOCH}); "
+                "past its end a schedule holds its final value",
+                file=sys.stderr,
+            )
     result = _demo.run_demo(
         epochs=epochs,
         schedule=schedule,
