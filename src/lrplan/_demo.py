@@ -2,8 +2,8 @@
 
 The data is built in: three interleaved noisy spirals in the plane (a classic
 problem a linear model cannot solve), generated from the seed, so the demo needs
-no download and gives the same numbers on every run with the same seed and
-thread count. The model is a two-hidden-layer MLP trained with AdamW; the
+no download and gives the same numbers on every run with the same seed (it
+trains on one thread, whatever the machine's core count). The model is a two-hidden-layer MLP trained with AdamW; the
 learning rate is driven per iteration by :class:`lrplan.ScheduledLR`.
 
 Example:
