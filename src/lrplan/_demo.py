@@ -3,8 +3,9 @@
 The data is built in: three interleaved noisy spirals in the plane (a classic
 problem a linear model cannot solve), generated from the seed, so the demo needs
 no download and gives the same numbers on every run with the same seed (it
-trains on one thread, whatever the machine's core count). The model is a two-hidden-layer MLP trained with AdamW; the
-learning rate is driven per iteration by :class:`lrplan.ScheduledLR`.
+trains on one thread, whatever the machine's core count). The model is a
+two-hidden-layer MLP trained with AdamW; the learning rate is driven per
+iteration by :class:`lrplan.ScheduledLR`.
 
 Example:
     >>> from lrplan._demo import run_demo
