@@ -38,6 +38,7 @@ from torch.optim import Optimizer
 from torch.optim.lr_scheduler import LRScheduler as _TorchLRScheduler
 
 from ._atomic import atomic_load, load_child
+from ._driver import _check_last_epoch
 from ._warmup import is_metric_driven
 
 __all__ = ["ChainedScheduler", "SequentialLR"]
@@ -254,13 +255,10 @@ class SequentialLR(_TorchLRScheduler):
         ms = [int(m) for m in ms]
         if any(b < a for a, b in itertools.pairwise(ms)):
             raise ValueError(f"{owner}: milestones must be non-decreasing, got {ms}")
-        if isinstance(last_epoch, bool) or not isinstance(last_epoch, numbers.Integral):
-            raise TypeError(f"{owner}: last_epoch must be an int >= -1, got {last_epoch!r}")
-        if last_epoch < -1:
-            raise ValueError(f"{owner}: last_epoch must be an int >= -1, got {last_epoch!r}")
+        start = _check_last_epoch(owner, last_epoch)
         self._schedulers: list[Any] = scheds
         self._milestones: list[int] = ms
-        self.last_epoch = int(last_epoch) + 1
+        self.last_epoch = start + 1
         self.optimizer = optimizer
         self.verbose = bool(verbose) and verbose != "deprecated"
         for group in optimizer.param_groups:
