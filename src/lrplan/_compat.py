@@ -269,14 +269,34 @@ def _lambdas(
     return fns, single
 
 
-class _LambdaState:
-    """torch's rule for saving ``lr_lambdas``: plain functions are not saved; the
-    attributes of callable objects are, as plain data (numpy scalars converted)."""
+class _LambdaScheduler(_TorchRecursion):
+    """What ``LambdaLR`` and ``MultiplicativeLR`` share: ``lr_lambda`` checked by
+    torch's rules, one function per group, and torch's rule for saving them (plain
+    functions are not saved; the attributes of callable objects are, as plain data,
+    numpy scalars converted)."""
 
-    lr_lambdas: list[Callable[[Any], float]]
-    _single_lambda: bool
+    #: The class name in error messages (kept for subclasses as well).
+    _owner: ClassVar[str]
 
-    def _lambda_for(self, owner: str, group_index: int) -> Callable[[Any], float]:
+    def __init__(
+        self,
+        optimizer: Optimizer,
+        lr_lambda: Callable[[int], float] | Sequence[Callable[[int], float]],
+        last_epoch: int = -1,
+        verbose: bool | str = False,
+    ) -> None:
+        self.optimizer = optimizer
+        self.lr_lambdas, self._single_lambda = _lambdas(self._owner, optimizer, lr_lambda)
+        super().__init__(optimizer, last_epoch, verbose)
+
+    def _extra_state(self) -> dict[str, Any]:
+        return {**super()._extra_state(), **self._lambdas_state()}
+
+    def _load_extra_state(self, state: Mapping[str, Any]) -> None:
+        super()._load_extra_state(state)
+        self._load_lambdas_state(state)
+
+    def _lambda_for(self, group_index: int) -> Callable[[Any], float]:
         if group_index < len(self.lr_lambdas):
             return self.lr_lambdas[group_index]
         if self._single_lambda and self.lr_lambdas:
@@ -285,7 +305,7 @@ class _LambdaState:
             self.lr_lambdas.append(self.lr_lambdas[0])
             return self.lr_lambdas[-1]
         raise ValueError(
-            f"{owner}: param group {group_index} was added after construction and has no "
+            f"{self._owner}: param group {group_index} was added after construction and has no "
             "lr_lambda (a list with one per group was given); pass a single function instead"
         )
 
@@ -301,13 +321,13 @@ class _LambdaState:
             ]
         }
 
-    def _load_lambdas_state(self, owner: str, state: Mapping[str, Any]) -> None:
+    def _load_lambdas_state(self, state: Mapping[str, Any]) -> None:
         saved = list(state.get("lr_lambdas", []))
         if len(saved) > len(self.lr_lambdas) and self._single_lambda and self.lr_lambdas:
             self.lr_lambdas.extend([self.lr_lambdas[0]] * (len(saved) - len(self.lr_lambdas)))
         if len(saved) != len(self.lr_lambdas):
             raise ValueError(
-                f"{owner}.load_state_dict: the state has {len(saved)} lr_lambdas, "
+                f"{self._owner}.load_state_dict: the state has {len(saved)} lr_lambdas, "
                 f"this scheduler {len(self.lr_lambdas)}"
             )
         for fn, attrs in zip(self.lr_lambdas, saved, strict=True):
@@ -315,7 +335,7 @@ class _LambdaState:
                 vars(fn).update(attrs)
 
 
-class LambdaLR(_LambdaState, _TorchRecursion):
+class LambdaLR(_LambdaScheduler):
     """``lr = base_lr * lr_lambda(epoch)``: torch's ``LambdaLR``, same numbers.
 
     Like torch's, it is not chainable: each step writes ``base * f(t)``, whatever
@@ -340,30 +360,13 @@ class LambdaLR(_LambdaState, _TorchRecursion):
     """
 
     _chainable: ClassVar[bool] = False
-
-    def __init__(
-        self,
-        optimizer: Optimizer,
-        lr_lambda: Callable[[int], float] | Sequence[Callable[[int], float]],
-        last_epoch: int = -1,
-        verbose: bool | str = False,
-    ) -> None:
-        self.optimizer = optimizer
-        self.lr_lambdas, self._single_lambda = _lambdas("LambdaLR", optimizer, lr_lambda)
-        super().__init__(optimizer, last_epoch, verbose)
+    _owner: ClassVar[str] = "LambdaLR"
 
     def _make_schedule(self, group_index: int, base: float) -> Schedule:
-        return _FunctionSchedule(self._lambda_for("LambdaLR", group_index))
-
-    def _extra_state(self) -> dict[str, Any]:
-        return {**super()._extra_state(), **self._lambdas_state()}
-
-    def _load_extra_state(self, state: Mapping[str, Any]) -> None:
-        super()._load_extra_state(state)
-        self._load_lambdas_state("LambdaLR", state)
+        return _FunctionSchedule(self._lambda_for(group_index))
 
 
-class MultiplicativeLR(_LambdaState, _TorchRecursion):
+class MultiplicativeLR(_LambdaScheduler):
     """Multiply the lr by ``lr_lambda(epoch)`` at every step: torch's ``MultiplicativeLR``.
 
     ``lr_t = lr_{t-1} * f(t)`` for ``t >= 1`` (the lr at step 0 is the base), so
@@ -396,20 +399,10 @@ class MultiplicativeLR(_LambdaState, _TorchRecursion):
     _rechain_from_start: ClassVar[bool] = True
     _always_relative: ClassVar[bool] = True
     _fast_step_safe: ClassVar[bool] = False  # its function runs once per step
-
-    def __init__(
-        self,
-        optimizer: Optimizer,
-        lr_lambda: Callable[[int], float] | Sequence[Callable[[int], float]],
-        last_epoch: int = -1,
-        verbose: bool | str = False,
-    ) -> None:
-        self.optimizer = optimizer
-        self.lr_lambdas, self._single_lambda = _lambdas("MultiplicativeLR", optimizer, lr_lambda)
-        super().__init__(optimizer, last_epoch, verbose)
+    _owner: ClassVar[str] = "MultiplicativeLR"
 
     def _make_schedule(self, group_index: int, base: float) -> Schedule:
-        return _RunningProduct(self._lambda_for("MultiplicativeLR", group_index))
+        return _RunningProduct(self._lambda_for(group_index))
 
     def _update_lr(self, epoch: int | float | None = None) -> None:
         if epoch is None:
@@ -428,13 +421,6 @@ class MultiplicativeLR(_LambdaState, _TorchRecursion):
             assert isinstance(fn, _RunningProduct)
             values.append(_as_float(_read(group, self.key)) * fn._call_fn(self.last_epoch))
         self._write_values(values)
-
-    def _extra_state(self) -> dict[str, Any]:
-        return {**super()._extra_state(), **self._lambdas_state()}
-
-    def _load_extra_state(self, state: Mapping[str, Any]) -> None:
-        super()._load_extra_state(state)
-        self._load_lambdas_state("MultiplicativeLR", state)
 
 
 # --------------------------------------------------------------------------- step shapes
