@@ -806,15 +806,18 @@ class LRScheduler(_TorchLRScheduler):
         new = self._schedules[i]._rechain(current, self._scales[i], t_prev, t)
         return self._closed(i, t) if new is None else new
 
+    def _expect_closed(self, t: float) -> None:
+        """Expect every group to hold the closed form at step ``t``, as it would be stored."""
+        self._written = [
+            _stored_like(_read(g, self.key), self._closed(i, t))
+            for i, g in enumerate(self.optimizer.param_groups)
+        ]
+        self._written_t = t
+
     def _sync(self) -> None:
         """Forget foreign changes: expect every group to hold the closed form at ``last_epoch``."""
-        groups = self.optimizer.param_groups
-        self._written = [
-            _stored_like(_read(g, self.key), self._closed(i, self.last_epoch))
-            for i, g in enumerate(groups)
-        ]
-        self._written_t = self.last_epoch
-        self._chained = [False] * len(groups)
+        self._expect_closed(self.last_epoch)
+        self._chained = [False] * len(self._written)
 
     def _changed(self, groups: list[dict[str, Any]]) -> list[float] | None:
         """Every group's current value, or ``None`` when nothing needs a relative step.
@@ -934,11 +937,7 @@ class LRScheduler(_TorchLRScheduler):
             # children's steps): what this scheduler wrote belongs to another step,
             # and a sibling may since have written the same number. Expect the
             # closed form at ``t_prev`` instead; unchained groups always hold it.
-            self._written = [
-                _stored_like(_read(g, self.key), self._closed(i, t_prev))
-                for i, g in enumerate(groups)
-            ]
-            self._written_t = t_prev
+            self._expect_closed(t_prev)
         current = self._changed(groups) if self._chainable else None
         if current is None:
             self._write_values(self._closed_all(t))
