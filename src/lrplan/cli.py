@@ -156,7 +156,7 @@ def _figure_options() -> argparse.ArgumentParser:
         "--out",
         type=Path,
         default=None,
-        help="image to write; .png (matplotlib) or .svg by its suffix",
+        help="image to write, .png or .svg by its suffix (both need matplotlib)",
     )
     g.add_argument(
         "--terminal",
