@@ -299,9 +299,10 @@ class ReduceLROnPlateau(LRScheduler, _TorchPlateau):
         if missing:
             raise ValueError(f"{owner}.load_state_dict: state keys missing: {missing}")
         saved = {k: (list(st[k]) if isinstance(st[k], list | tuple) else st[k]) for k in _CONFIG}
-        mine = self._config_state()
-        if self._comparable(saved) != self._comparable(mine) and on_config_change == "error":
-            diffs = _diff_configs(self._comparable(saved), self._comparable(mine))
+        saved_cmp, mine_cmp = self._comparable(saved), self._comparable(self._config_state())
+        same = saved_cmp == mine_cmp
+        if not same and on_config_change == "error":
+            diffs = _diff_configs(saved_cmp, mine_cmp)
             raise ValueError(
                 f"{owner}.load_state_dict: the saved arguments differ from this scheduler's "
                 f"({'; '.join(diffs)}). Pass on_config_change='keep_step' to keep the new "
@@ -311,7 +312,7 @@ class ReduceLROnPlateau(LRScheduler, _TorchPlateau):
         self.best = float(st["best"])
         self.num_bad_epochs = int(st["num_bad_epochs"])
         self.cooldown_counter = int(st["cooldown_counter"])
-        if self._comparable(saved) == self._comparable(mine) and saved["default_min_lr"] is None:
+        if same and saved["default_min_lr"] is None:
             self.min_lrs = list(saved["min_lrs"])
         last = st.get("last_values", st.get("_last_lr"))
         if last is not None:
