@@ -38,13 +38,12 @@ from torch.optim import Optimizer
 from torch.optim.lr_scheduler import LRScheduler as _TorchLRScheduler
 
 from ._atomic import atomic_load, load_child
-from ._driver import _check_last_epoch
+from ._driver import _FLOAT_ONLY, _as_float, _check_last_epoch
 from ._warmup import is_metric_driven
 
 __all__ = ["ChainedScheduler", "SequentialLR"]
 
 STATE_VERSION = 1
-_FLOAT_ONLY = {float}
 
 
 # --------------------------------------------------------------------------- helpers
@@ -65,7 +64,7 @@ def _set_lr(group: dict[str, Any], value: Any) -> None:
     """Write ``value`` into ``group["lr"]``; a tensor lr is filled in place."""
     cur = group["lr"]
     if isinstance(cur, torch.Tensor):
-        cur.fill_(float(value.item()) if isinstance(value, torch.Tensor) else float(value))
+        cur.fill_(_as_float(value))
     else:
         group["lr"] = value
 
@@ -139,7 +138,7 @@ def _check_children(owner: str, optimizer: Any, schedulers: Sequence[Any]) -> No
 
 
 def _plain_lrs(values: Sequence[Any]) -> list[float]:
-    return [float(v.item()) if isinstance(v, torch.Tensor) else float(v) for v in values]
+    return [_as_float(v) for v in values]
 
 
 def _typed_like_groups(optimizer: Optimizer, values: Sequence[float]) -> list[Any]:
@@ -190,10 +189,26 @@ def _load_children(
             load_child(child, copy.deepcopy(sub), on_config_change)
 
 
+class _Composite(_TorchLRScheduler):
+    """What ``SequentialLR`` and ``ChainedScheduler`` share: a restart on request."""
+
+    #: The class name in error messages (kept for subclasses as well).
+    _owner: str
+
+    def _update_lr(self, epoch: int | None = None) -> None:
+        """Restart at epoch 0 (what an outer ``SequentialLR`` asks at its milestone)."""
+        if epoch is None:
+            self.step()
+        elif epoch == 0:
+            _restart(self)
+        else:
+            raise ValueError(f"{self._owner} can only restart at epoch 0, got epoch={epoch!r}")
+
+
 # --------------------------------------------------------------------------- SequentialLR
 
 
-class SequentialLR(_TorchLRScheduler):
+class SequentialLR(_Composite):
     """Run ``schedulers`` one after another, switching at ``milestones``: torch's ``SequentialLR``.
 
     At epoch ``milestones[i]`` the scheduler ``schedulers[i + 1]`` takes over and
@@ -226,6 +241,8 @@ class SequentialLR(_TorchLRScheduler):
         >>> lrs
         [0.25, 0.5, 0.75, 1.0, 0.5, 0.25]
     """
+
+    _owner = "SequentialLR"
 
     def __init__(
         self,
@@ -270,12 +287,9 @@ class SequentialLR(_TorchLRScheduler):
 
     def recursive_undo(self, sched: Any = None) -> None:
         """Undo the construction step of every leaf scheduler (``last_epoch -= 1``)."""
-        target = self if sched is None else sched
-        if _is_composite(target):
-            for child in target._schedulers:
-                self.recursive_undo(child)
-        elif hasattr(target, "last_epoch"):
-            target.last_epoch -= 1
+        for leaf in _leaves(self if sched is None else sched):
+            if hasattr(leaf, "last_epoch"):
+                leaf.last_epoch -= 1
 
     def step(self) -> None:  # type: ignore[override]
         """Advance one epoch: step the active child, or restart the next one at a milestone."""
@@ -290,15 +304,6 @@ class SequentialLR(_TorchLRScheduler):
         else:
             child.step()
         self._last_lr = child.get_last_lr()
-
-    def _update_lr(self, epoch: int | None = None) -> None:
-        """Restart at epoch 0 (what an outer ``SequentialLR`` asks at its milestone)."""
-        if epoch is None:
-            self.step()
-        elif epoch == 0:
-            _restart(self)
-        else:
-            raise ValueError(f"SequentialLR can only restart at epoch 0, got epoch={epoch!r}")
 
     def state_dict(self) -> dict[str, Any]:
         """Plain data: the epoch, milestones, last lrs and each child's ``state_dict()``."""
@@ -338,7 +343,7 @@ class SequentialLR(_TorchLRScheduler):
 # --------------------------------------------------------------------------- ChainedScheduler
 
 
-class ChainedScheduler(_TorchLRScheduler):
+class ChainedScheduler(_Composite):
     """Step several schedulers together, in order: torch's ``ChainedScheduler``.
 
     Chainable children multiply: with ``ConstantLR(factor=0.1, total_iters=2)``
@@ -368,6 +373,8 @@ class ChainedScheduler(_TorchLRScheduler):
         >>> lrs
         [0.5, 0.25, 0.25, 0.125]
     """
+
+    _owner = "ChainedScheduler"
 
     def __init__(
         self,
@@ -402,15 +409,6 @@ class ChainedScheduler(_TorchLRScheduler):
         snapshot = getattr(scheduler, "_fast_snapshot", None)
         last = snapshot() if snapshot is not None else None
         self._last_lr = last if last is not None else _lrs(self.optimizer)
-
-    def _update_lr(self, epoch: int | None = None) -> None:
-        """Restart at epoch 0 (what an outer ``SequentialLR`` asks at its milestone)."""
-        if epoch is None:
-            self.step()
-        elif epoch == 0:
-            _restart(self)
-        else:
-            raise ValueError(f"ChainedScheduler can only restart at epoch 0, got epoch={epoch!r}")
 
     def state_dict(self) -> dict[str, Any]:
         """Plain data: the last lrs and each child's ``state_dict()``."""
