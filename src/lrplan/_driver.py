@@ -13,8 +13,9 @@ turns closed forms into the chainable behaviour torch users rely on:
   good and applies its own change relative to the current value
   (``Schedule._rechain``, by default ``current * s(t) / s(t - 1)``). That is how
   torch's chainable schedulers always behave, so several schedulers on one
-  optimizer multiply and an external change persists. ``set_step``,
-  ``step(epoch)`` and ``load_state_dict`` return every group to closed-form mode.
+  optimizer multiply and an external change persists. ``set_step`` and
+  ``step(epoch)`` return every group to closed-form mode; ``load_state_dict``
+  restores each group's saved mode (closed form when the schedule changed).
 
 A relative step divides by the shape's previous value; where that value is 0 (a
 warmup from 0) the ratio is undefined and the closed form is written instead.
