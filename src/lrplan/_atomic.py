@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import contextlib
 import copy
+import inspect
 from collections.abc import Iterator, Sequence
 from typing import Any
 
@@ -90,8 +91,6 @@ def load_child(child: Any, state: Any, on_config_change: str = "error") -> None:
 
 
 def _accepts_policy(child: Any) -> bool:
-    import inspect
-
     try:
         params = inspect.signature(child.load_state_dict).parameters
     except (TypeError, ValueError):
