@@ -290,12 +290,15 @@ def test_inside_torch_containers_mixed_with_torch_children(
             return cont(opt, children, milestones=[m1, m2])
         return cont(children)
 
+    # CyclicLR with base_lr > max_lr and exp_range's gamma > 1 computes a negative lr
+    # in torch too; the next child overwrites it there, lrplan refuses to write it.
     run_parity(
         build,
         [Step()] * 25,
         lrs=lrs,
         lr_kind=lr_kind,
         candidate=mixed(mask),
+        accept_refusals=True,
     )
 
 
