@@ -124,6 +124,11 @@ def test_random_compositions_give_sane_values_far_past_the_end(
     s: lp.Schedule, extra: list[float]
 ) -> None:
     check_values(s, extra)
+    # Phase boundaries are real times: finite, >= 0 and sorted (plots and resume
+    # tests walk them; a time map once scaled a far restart into inf).
+    bounds = s.boundaries()
+    assert all(math.isfinite(b) and b >= 0 for b in bounds), bounds
+    assert bounds == sorted(bounds)
 
 
 @settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])

@@ -415,3 +415,16 @@ def test_time_combinators_chain_with_an_external_change(plan: lp.Schedule) -> No
         opt.step()
         sched.step()
         assert close(opt.param_groups[0]["lr"], 0.5 * plan(t), rel=1e-9), t
+
+
+def test_time_maps_keep_only_finite_boundaries() -> None:
+    """Restarts listed up to ~1e307 scaled by 5 overflow: no inf boundary comes out."""
+    restarts = lp.CosineRestarts(period=1, period_mult=5)
+    assert restarts.boundaries()[-1] > 1e306
+    for s in (
+        lp.TimeScale(schedule=restarts, factor=5),
+        lp.Shift(schedule=restarts, by=1e308),
+        lp.Repeat(schedule=lp.TimeScale(schedule=restarts, factor=5), period=1e308, times=3),
+    ):
+        bounds = s.boundaries()
+        assert bounds and all(math.isfinite(b) for b in bounds), s

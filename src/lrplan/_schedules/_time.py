@@ -535,7 +535,9 @@ class Shift(_TimeMap):
         return None if d is None else max(d + self.by, 0.0)
 
     def boundaries(self) -> list[float]:
-        out = {b + self.by for b in self.schedule.boundaries() if b + self.by > 0}
+        out = {
+            x for b in self.schedule.boundaries() if 0 < (x := b + self.by) < math.inf
+        }
         if self.by > 0:
             out.add(self.by)
         return sorted(out)
@@ -585,7 +587,8 @@ class TimeScale(_TimeMap):
         return None if d is None else d * self.factor
 
     def boundaries(self) -> list[float]:
-        return [b * self.factor for b in self.schedule.boundaries()]
+        # A boundary scaled past the float range is no boundary: keep finite ones only.
+        return [x for b in self.schedule.boundaries() if math.isfinite(x := b * self.factor)]
 
 
 def per_iteration(
@@ -676,7 +679,9 @@ class Repeat(Schedule):
         p = self.cycle
         n = 1 if self.times is None else min(self.times, 1000)
         inner = [b for b in self.schedule.boundaries() if b < p]
-        return sorted({k * p + b for k in range(n) for b in [*inner, p] if k * p + b > 0})
+        return sorted(
+            {x for k in range(n) for b in [*inner, p] if 0 < (x := k * p + b) < math.inf}
+        )
 
 
 # --------------------------------------------------------------------------- batch size
