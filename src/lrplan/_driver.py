@@ -363,7 +363,9 @@ class LRScheduler(_TorchLRScheduler):
     _chainable: ClassVar[bool] = True
     #: Whether schedules are multipliers of the base value (True) or absolute.
     _relative: bool = True
-    #: The step whose values ``_written`` holds (``_sync``, ``_write_values``).
+    #: The step whose values ``_written`` holds, stamped by ``_sync`` and
+    #: ``_write_values``. The fast step does not stamp it (it only writes closed
+    #: forms), so after fast steps the general path re-derives the same values once.
     _written_t: Any = None
     #: Set by ``_index_schedules``: whether ``_fast_step`` may run for this class.
     _fast_ok: bool = False
