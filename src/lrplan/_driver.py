@@ -622,21 +622,19 @@ class LRScheduler(_TorchLRScheduler):
         x = groups[0][key]
         if x is not w and not (type(x) is float and x == w):
             return self._fast_packed_step(groups)
-        same = written is self._fast_same  # one float object for every group
+        # same: every group still holds the one float object written to all of them.
+        same = written is self._fast_same
         if same:
             for group in groups:
-                if group[key] is not w:
-                    same = False  # some group holds an equal float: test them all
-                    break
-        if written is self._fast_same and not same:
-            for group in groups:
                 x = group[key]
-                if x is not w and not (type(x) is float and x == w):
-                    return False
-        elif not same:
-            for group, w in zip(groups, written, strict=True):
+                if x is not w:
+                    same = False
+                    if not (type(x) is float and x == w):
+                        return False
+        else:
+            for group, wi in zip(groups, written, strict=True):
                 x = group[key]
-                if x is not w and not (type(x) is float and x == w):
+                if x is not wi and not (type(x) is float and x == wi):
                     return False
         t = self.last_epoch + 1
         u = self._idx_uscale
