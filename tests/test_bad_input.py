@@ -141,6 +141,12 @@ ROWS: list[Row] = [
         ("step_size_up", R),
     ),
     (
+        "cyclic-up-underflows-next-to-down",
+        lambda: lp.Cyclic(start=0.1, step_size_up=5e-324, step_size_down=2.0),
+        ValueError,
+        ("step_size_up", "step_size_down"),
+    ),
+    (
         "cyclic-bad-mode",
         lambda: lp.Cyclic(start=0.1, step_size_up=2, mode="sine"),
         ValueError,

@@ -106,6 +106,11 @@ class Cyclic(Schedule):
             raise ValueError(
                 f"{owner}: step_size_up + step_size_down must be finite, got {self.period!r}"
             )
+        if not self.step_size_up / self.period > 0.0:
+            raise ValueError(
+                f"{owner}: step_size_up={self.step_size_up!r} is too small next to "
+                f"step_size_down={self.step_size_down!r}: their ratio underflows to 0"
+            )
 
     @property
     def period(self) -> float:
