@@ -428,3 +428,22 @@ def test_time_maps_keep_only_finite_boundaries() -> None:
     ):
         bounds = s.boundaries()
         assert bounds and all(math.isfinite(b) for b in bounds), s
+
+
+def test_time_maps_saturate_a_clock_past_the_float_range() -> None:
+    """factor=5e-324 maps t=1e-9 past the float range: the inner schedule reads the end
+    of time (finite values, no NaN from 0 * inf, no fmod error), in s(t) and values()."""
+    import warnings
+
+    for s in (
+        lp.TimeScale(schedule=lp.Constant(), factor=5e-324),
+        lp.TimeScale(schedule=lp.Repeat(schedule=lp.Linear(steps=10, end=0.1)), factor=5e-324),
+        lp.Shift(schedule=lp.Constant(value=0.5), by=-1.7e308),
+    ):
+        ts = [0.0, 1e-9, 1.0, 1e9]
+        with warnings.catch_warnings():
+            warnings.simplefilter("error")  # numpy's overflow warning would surface here
+            vec = s.values(ts)
+        for t, v in zip(ts, vec, strict=True):
+            assert math.isfinite(s(t)) and s(t) >= 0, (s, t)
+            assert v == s(t), (s, t)

@@ -199,7 +199,10 @@ class Schedule:
         """The values at every time in ``ts``, vectorised (float64 array, same shape)."""
         arr = _check_time_array(ts)
         flat = arr.reshape(-1)
-        out = np.asarray(self._at(flat, VECTOR), dtype=np.float64)
+        # Overflow to inf inside a formula is expected and handled (as in s(t), where
+        # Python floats overflow silently); numpy would warn about it.
+        with np.errstate(over="ignore"):
+            out = np.asarray(self._at(flat, VECTOR), dtype=np.float64)
         if out.shape == flat.shape and out.flags.writeable and not np.may_share_memory(out, arr):
             # A fresh array already (the usual case): no second copy of a long preview.
             return out.reshape(arr.shape)

@@ -29,6 +29,7 @@ import dataclasses
 import inspect
 import math
 import numbers
+import sys
 from collections.abc import Callable, Mapping
 from typing import Any, ClassVar, cast
 
@@ -490,11 +491,20 @@ class _TimeMap(Schedule):
     def _inner(self, t: Any, xp: Ops) -> Any:
         raise NotImplementedError
 
+    def _clock(self, t: Any, xp: Ops) -> Any:
+        """``_inner(t)``, saturated at the largest float.
+
+        A tiny ``factor`` (or a large negative ``by``) can map a finite time past the
+        float range; the inner schedule then reads the end of time, never ``inf``
+        (which would turn ``0 * t`` into NaN and ``fmod`` into an error).
+        """
+        return xp.minimum(self._inner(t, xp), sys.float_info.max)
+
     def _at(self, t: Any, xp: Ops) -> Any:
-        return self.schedule._at(self._inner(t, xp), xp)
+        return self.schedule._at(self._clock(t, xp), xp)
 
     def _rechain(self, current: float, scale: float, t_prev: float, t: float) -> float | None:
-        a, b = self._inner(t_prev, SCALAR), self._inner(t, SCALAR)
+        a, b = self._clock(t_prev, SCALAR), self._clock(t, SCALAR)
         if a == b:
             return current
         return self.schedule._rechain(current, scale, a, b)
