@@ -38,12 +38,16 @@ from torch.optim import Optimizer
 from torch.optim.lr_scheduler import LRScheduler as _TorchLRScheduler
 
 from ._atomic import atomic_load, load_child
-from ._driver import _FLOAT_ONLY, _as_float, _check_last_epoch
+from ._driver import (
+    _FLOAT_ONLY,
+    STATE_VERSION,
+    _as_float,
+    _check_last_epoch,
+    check_state_header,
+)
 from ._warmup import is_metric_driven
 
 __all__ = ["ChainedScheduler", "SequentialLR"]
-
-STATE_VERSION = 1
 
 
 # --------------------------------------------------------------------------- helpers
@@ -154,28 +158,17 @@ def _typed_like_groups(optimizer: Optimizer, values: Sequence[float]) -> list[An
 
 
 def _check_state(owner: str, fmt: str, state: Any, n_children: int) -> Mapping[str, Any]:
-    if not isinstance(state, Mapping):
-        raise TypeError(f"{owner}.load_state_dict: expected a dict, got {type(state).__name__}")
-    if state.get("format") != fmt:
-        raise ValueError(
-            f"{owner}.load_state_dict: this is not an lrplan {owner} state "
-            f"(format={state.get('format')!r}); it may come from torch's own {owner}"
-        )
-    if state.get("version") != STATE_VERSION:
-        raise ValueError(
-            f"{owner}.load_state_dict: state format version {state.get('version')!r} is not "
-            f"supported (this lrplan reads version {STATE_VERSION})"
-        )
-    children = state.get("schedulers")
+    st = check_state_header(owner, state, fmt, owner)
+    children = st.get("schedulers")
     if not isinstance(children, list) or len(children) != n_children:
         raise ValueError(
             f"{owner}.load_state_dict: the state has "
             f"{len(children) if isinstance(children, list) else 'no'} child states, this "
             f"{owner} has {n_children} schedulers"
         )
-    if not isinstance(state.get("last_lr"), list):
+    if not isinstance(st.get("last_lr"), list):
         raise ValueError(f"{owner}.load_state_dict: state key 'last_lr' is missing or malformed")
-    return state
+    return st
 
 
 def _load_children(

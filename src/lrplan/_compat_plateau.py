@@ -21,6 +21,7 @@ from ._driver import (
     _as_float,
     _diff_configs,
     _write,
+    check_state_version,
 )
 
 __all__ = ["ReduceLROnPlateau"]
@@ -290,11 +291,8 @@ class ReduceLROnPlateau(LRScheduler, _TorchPlateau):
                 f"{owner}.load_state_dict: this state belongs to {st.get('class')!r} "
                 f"(format {fmt!r}), not to ReduceLROnPlateau"
             )
-        if fmt is not None and st.get("version") != STATE_VERSION:
-            raise ValueError(
-                f"{owner}.load_state_dict: state format version {st.get('version')!r} is not "
-                f"supported (this lrplan reads version {STATE_VERSION})"
-            )
+        if fmt is not None:
+            check_state_version(owner, st)
         missing = [k for k in (*_COUNTERS, *_CONFIG) if k not in st]
         if missing:
             raise ValueError(f"{owner}.load_state_dict: state keys missing: {missing}")

@@ -1122,19 +1122,34 @@ _REQUIRED_STATE = {
 }
 
 
-def _validate_state(owner: str, state: Any, key: str, n_groups: int) -> dict[str, Any]:
-    if not isinstance(state, Mapping):
-        raise TypeError(f"{owner}.load_state_dict: expected a dict, got {type(state).__name__}")
-    if state.get("format") != STATE_FORMAT:
-        raise ValueError(
-            f"{owner}.load_state_dict: this is not an lrplan scheduler state "
-            f"(format={state.get('format')!r}); it may come from torch's own scheduler"
-        )
+def check_state_version(owner: str, state: Mapping[str, Any]) -> None:
+    """Refuse a state written in another format version than this lrplan reads."""
     if state.get("version") != STATE_VERSION:
         raise ValueError(
             f"{owner}.load_state_dict: state format version {state.get('version')!r} is not "
             f"supported (this lrplan reads version {STATE_VERSION})"
         )
+
+
+def check_state_header(owner: str, state: Any, fmt: str, kind: str) -> Mapping[str, Any]:
+    """What every lrplan state must be: a mapping, tagged ``fmt``, in a version we read.
+
+    ``kind`` names the state in the message ("scheduler", "SequentialLR", ...).
+    Returns ``state``, now known to be a mapping.
+    """
+    if not isinstance(state, Mapping):
+        raise TypeError(f"{owner}.load_state_dict: expected a dict, got {type(state).__name__}")
+    if state.get("format") != fmt:
+        raise ValueError(
+            f"{owner}.load_state_dict: this is not an lrplan {kind} state "
+            f"(format={state.get('format')!r}); it may come from torch's own {kind}"
+        )
+    check_state_version(owner, state)
+    return state
+
+
+def _validate_state(owner: str, state: Any, key: str, n_groups: int) -> dict[str, Any]:
+    check_state_header(owner, state, STATE_FORMAT, "scheduler")
     for k, typ in _REQUIRED_STATE.items():
         if not isinstance(state.get(k), typ):
             raise ValueError(f"{owner}.load_state_dict: state key {k!r} is missing or malformed")
