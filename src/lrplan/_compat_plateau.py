@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 import math
 import numbers
+import operator
 import warnings
 from collections.abc import Mapping
 from typing import Any, ClassVar, SupportsFloat
@@ -20,6 +21,7 @@ from ._driver import (
     LRScheduler,
     _as_float,
     _diff_configs,
+    _pack,
     _write,
     check_state_version,
 )
@@ -40,6 +42,19 @@ _CONFIG = (
     "default_min_lr",
     "eps",
 )
+
+
+_LR = operator.itemgetter("lr")
+_PLAIN = (float, int)  # the lr types recorded as they are: immutable, read with float()
+
+# How ``step`` compares a metric with the best one (see ``_configure_compare``).
+_GENERIC, _MIN_REL, _MIN_ABS, _MAX_REL, _MAX_ABS = range(5)
+_COMPARE_KINDS = {
+    ("min", "rel"): _MIN_REL,
+    ("min", "abs"): _MIN_ABS,
+    ("max", "rel"): _MAX_REL,
+    ("max", "abs"): _MAX_ABS,
+}
 
 
 def _number(owner: str, name: str, value: Any) -> Any:
@@ -88,6 +103,21 @@ class ReduceLROnPlateau(LRScheduler, _TorchPlateau):
     """
 
     metric_driven: ClassVar[bool] = True
+    # Whether step() may inline _is_better and in_cooldown (False in a subclass
+    # that redefines either; see __init_subclass__).
+    _inline_compare: ClassVar[bool] = True
+
+    # Behind the properties mode/threshold/threshold_mode, and what step() derives.
+    _mode: str
+    _threshold: float
+    _threshold_mode: str
+    _compare: int
+    _compare_k: Any
+    # The record of the lrs at the last step (see _record_lrs and _last_values).
+    _lrs_raw: list[Any] | None
+    _lrs_values: list[float] | None
+    _lrs_buf: torch.Tensor | None
+    _lrs_views: list[Any]
 
     def __init__(
         self,
@@ -126,7 +156,7 @@ class ReduceLROnPlateau(LRScheduler, _TorchPlateau):
         self.eps = _number(owner, "eps", eps)
         self.verbose = bool(verbose) and verbose != "deprecated"
         self.last_epoch: Any = 0
-        self._last_values = [_as_float(g["lr"]) for g in optimizer.param_groups]
+        self._record_lrs(list(map(_LR, optimizer.param_groups)))
         self._init_is_better(
             mode=mode,
             threshold=_number(owner, "threshold", threshold),
@@ -152,6 +182,81 @@ class ReduceLROnPlateau(LRScheduler, _TorchPlateau):
         self.threshold = threshold
         self.threshold_mode = threshold_mode
 
+    # ``mode``, ``threshold`` and ``threshold_mode`` are properties so that ``step``
+    # can use a comparison chosen once (``_compare``/``_compare_k``) and still follow
+    # a user who changes them after construction, as torch's class allows.
+
+    @property
+    def mode(self) -> str:
+        """``"min"`` or ``"max"``: whether a lower or a higher metric is better."""
+        return self._mode
+
+    @mode.setter
+    def mode(self, value: str) -> None:
+        self._mode = value
+        self._configure_compare()
+
+    @property
+    def threshold(self) -> float:
+        """How much better than the best a metric must be to count as better."""
+        return self._threshold
+
+    @threshold.setter
+    def threshold(self, value: float) -> None:
+        self._threshold = value
+        self._configure_compare()
+
+    @property
+    def threshold_mode(self) -> str:
+        """``"rel"`` (threshold relative to the best) or ``"abs"``."""
+        return self._threshold_mode
+
+    @threshold_mode.setter
+    def threshold_mode(self, value: str) -> None:
+        self._threshold_mode = value
+        self._configure_compare()
+
+    def __init_subclass__(cls, **kwargs: Any) -> None:
+        super().__init_subclass__(**kwargs)
+        # A subclass that redefines how metrics compare or what cooldown means
+        # gets its own methods called on every step.
+        if cls._is_better is not ReduceLROnPlateau._is_better or (
+            cls.in_cooldown is not ReduceLROnPlateau.in_cooldown
+        ):
+            cls._inline_compare = False
+
+    def _configure_compare(self) -> None:
+        """Choose the comparison ``step`` inlines, from mode, threshold and threshold_mode.
+
+        ``_compare`` is one of the ``_MIN_REL``... kinds, with ``_compare_k`` the
+        operand torch computes on every call (``1 - threshold`` or ``threshold + 1``
+        for ``"rel"``, the threshold itself for ``"abs"``), or ``_GENERIC``: call
+        :meth:`_is_better` (and :attr:`in_cooldown`) as they are. ``_GENERIC`` is
+        kept for anything unusual -- a threshold that is not a plain int or float
+        (a tensor could change in place; a string must fail at ``step``, not here),
+        a mode that is not one of the four, a subclass's own comparison -- so those
+        behave, and fail, exactly as the methods do.
+        """
+        # (getattr with a default, not self.__dict__: reading an instance's __dict__
+        # makes CPython 3.11+ slow down every later attribute access on it.)
+        mode = getattr(self, "_mode", None)
+        threshold_mode = getattr(self, "_threshold_mode", None)
+        threshold = getattr(self, "_threshold", None)
+        kind = _GENERIC
+        if (
+            self._inline_compare
+            and type(mode) is str
+            and type(threshold_mode) is str
+            and type(threshold) in _PLAIN
+        ):
+            kind = _COMPARE_KINDS.get((mode, threshold_mode), _GENERIC)
+        k: Any = threshold
+        if kind == _MIN_REL:
+            k = 1.0 - k
+        elif kind == _MAX_REL:
+            k = k + 1.0
+        self._compare, self._compare_k = kind, k
+
     @property
     def in_cooldown(self) -> bool:
         """Whether bad epochs are being ignored after a reduction."""
@@ -174,19 +279,90 @@ class ReduceLROnPlateau(LRScheduler, _TorchPlateau):
         else:
             warnings.warn(EPOCH_DEPRECATION_WARNING, UserWarning, stacklevel=2)
         self.last_epoch = epoch
-        if self._is_better(current, self.best):
+        # _is_better and in_cooldown, inlined: the same expressions on the same operands.
+        kind = self._compare
+        if kind == _MIN_REL:
+            better = current < self.best * self._compare_k
+        elif kind == _MIN_ABS:
+            better = current < self.best - self._compare_k
+        elif kind == _MAX_REL:
+            better = current > self.best * self._compare_k
+        elif kind == _MAX_ABS:
+            better = current > self.best + self._compare_k
+        else:
+            better = self._is_better(current, self.best)
+        if better:
             self.best = current
             self.num_bad_epochs = 0
         else:
             self.num_bad_epochs += 1
-        if self.in_cooldown:
+        if self.cooldown_counter > 0 if kind else self.in_cooldown:
             self.cooldown_counter -= 1
             self.num_bad_epochs = 0
         if self.num_bad_epochs > self.patience:
             self._reduce_lr(epoch)
             self.cooldown_counter = self.cooldown
             self.num_bad_epochs = 0
-        self._last_values = [_as_float(g["lr"]) for g in self.optimizer.param_groups]
+        # Record what the groups now hold (for get_last_lr), cheaply in the usual cases.
+        groups = self.optimizer.param_groups
+        if (record := self._lrs_raw) is not None:
+            # Last time every lr was a plain int or float. If they still are, the
+            # objects themselves are the record (immutable; made floats when read).
+            if len(groups) == 1:
+                lr = groups[0]["lr"]
+                if len(record) == 1 and lr is record[0]:
+                    return  # the very object recorded last time: the record stands
+                raws = [lr]
+                plain = type(lr) in _PLAIN
+            else:
+                # ``sum`` from 0.0 stays a float only over ints and floats (and numbers
+                # whose ``__radd__`` gives one, which no torch optimizer accepts as an
+                # lr); over a tensor or a numpy scalar it is not, or it raises.
+                raws = list(map(_LR, groups))
+                try:
+                    plain = type(sum(raws, 0.0)) is float
+                except Exception:  # the group-by-group record reports what is wrong
+                    plain = False
+            if plain:
+                self._lrs_raw, self._lrs_values = raws, None
+                return
+        else:
+            raws = list(map(_LR, groups))
+            views = self._lrs_views
+            if len(raws) == len(views) and all(map(operator.is_, raws, views)):
+                # The very objects recorded last time, but not plain numbers: their
+                # values may have changed in place. 0-dim tensors packed as views of
+                # one buffer are read at once; anything else, one by one (no new
+                # attempt to pack what could not be packed).
+                buf = self._lrs_buf
+                self._lrs_values = buf.tolist() if buf is not None else [_as_float(r) for r in raws]
+                return
+        self._record_lrs(raws)
+
+    def _record_lrs(self, raws: list[Any]) -> None:
+        """Record the lrs ``raws`` (what the groups hold) one by one, and choose what
+        the next steps try first: ``_lrs_raw`` (not ``None`` when every lr is a plain
+        int or float) or ``_lrs_buf`` (the buffer when the lrs are 0-dim tensors that
+        :func:`lrplan._driver._pack` could pack)."""
+        values = [_as_float(r) for r in raws]  # raises, as before, on a bad lr
+        plain = all(type(r) in _PLAIN for r in raws)
+        self._lrs_raw = raws if plain else None
+        self._lrs_values = values
+        self._lrs_buf = None if plain else _pack(raws)
+        self._lrs_views = raws
+
+    @property
+    def _last_values(self) -> list[float]:
+        """The lrs recorded by the last step, as floats."""
+        values = self._lrs_values
+        if values is None:
+            values = self._lrs_values = list(map(float, self._lrs_raw or ()))
+        return values
+
+    @_last_values.setter
+    def _last_values(self, values: list[float]) -> None:
+        # A record from elsewhere (a loaded state): the next step records group by group.
+        self._lrs_raw, self._lrs_values, self._lrs_buf, self._lrs_views = None, values, None, []
 
     def _reduce_lr(self, epoch: Any) -> None:
         groups = self.optimizer.param_groups
