@@ -206,6 +206,16 @@ class _FunctionSchedule(Schedule):
     def _value(self, t: float) -> float:
         return self._call_fn(t)
 
+    def _scalar_kernel(self) -> Callable[[float], float]:
+        if type(self)._value is not _FunctionSchedule._value:
+            return self
+        fn = self.fn
+
+        def kernel(t: float) -> float:  # _call_fn, for a float t
+            return float(fn(int(t) if t.is_integer() else t))
+
+        return kernel
+
     def to_config(self) -> dict[str, Any]:
         name = getattr(self.fn, "__qualname__", type(self.fn).__qualname__)
         return {"type": self._kind, "name": f"{getattr(self.fn, '__module__', '?')}.{name}"}

@@ -102,6 +102,9 @@ class _Companion:
         # The floats this companion stored last, one per group; empty when unknown.
         # A group still holding the very object stored can be written by ``fast``.
         self._written: list[float] = []
+        # The one float object every group's "momentum" holds (one schedule for all),
+        # or None: then ``fast`` needs one identity test per group and nothing else.
+        self._same: float | None = None
         self._buf: torch.Tensor | None = None
         self._buf_views: list[Any] = []
 
@@ -114,6 +117,7 @@ class _Companion:
         self._schedules = []
         self._index_n = -1
         self._written = []
+        self._same = None
 
     def _index(self, n: int) -> None:
         """The distinct schedules of the first ``n`` groups, each evaluated once a step."""
@@ -135,6 +139,7 @@ class _Companion:
         self._fns = [_scalar_fn(s) for s in distinct]
         self._index_n = n
         self._written = []
+        self._same = None
 
     def write(self, optimizer: Optimizer, t: float) -> None:
         groups = optimizer.param_groups
@@ -142,6 +147,7 @@ class _Companion:
         self._index(len(groups))
         if isinstance(t, int) and t >= 0 and self.fast(groups, t):
             return
+        self._same = None
         ms = [s(t) for s in self._distinct]
         values = [ms[j] for j in self._of]
         for i, v in enumerate(values):
@@ -171,6 +177,21 @@ class _Companion:
         n = len(written)
         if n != len(groups):
             return False
+        w = self._same
+        if w is not None:
+            for group in groups:
+                if group["momentum"] is not w:
+                    break
+            else:  # every group holds the one float stored last
+                v = self._fns[0](t + 0.0)
+                if not (0.0 <= v < math.inf):
+                    return False
+                if v != w or w == 0.0:  # else: unchanged, already in place
+                    for group in groups:
+                        group["momentum"] = v
+                    self._written = [v] * n
+                    self._same = v
+                return True
         betas = self.key != "momentum"  # "betas[0]"
         if betas:
             for group, w in zip(groups, written, strict=True):
@@ -200,6 +221,7 @@ class _Companion:
             for group, v in zip(groups, values, strict=True):
                 group["momentum"] = v
         self._written = values
+        self._same = values[0] if len(fns) == 1 and not betas else None
         return True
 
     def configs(self, n: int) -> list[dict[str, Any]]:
@@ -707,14 +729,16 @@ class CosineAnnealingWarmRestarts(LRScheduler):
         inner = CosineRestarts(period=period, period_mult=self.T_mult, start=base, end=self.eta_min)
         return _Shifted(inner=inner, offset=offset, canonical=canonical)
 
-    def step(self, epoch: float | None = None) -> None:
-        """Advance one step, or go to (fractional) ``epoch`` in closed form, like torch.
+    #: torch's class warns about neither the call order nor ``epoch``; neither does this.
+    _warns_call_order: ClassVar[bool] = False
+    _warns_epoch: ClassVar[bool] = False
+    #: Its ``_update_lr`` differs only on ``step(epoch)``: the fast paths apply.
+    _fast_step_safe: ClassVar[bool] = True
 
-        torch's class warns about neither the call order nor ``epoch``; neither does this.
-        """
-        self._step_count += 1
+    def _update_lr(self, epoch: int | float | None = None) -> None:
+        """``step(epoch)`` goes to the (fractional) ``epoch`` in closed form, like torch."""
         if epoch is None:
-            self._update_lr()
+            super()._update_lr()
             return
         if isinstance(epoch, bool) or not isinstance(epoch, numbers.Real):
             raise TypeError(
@@ -727,7 +751,7 @@ class CosineAnnealingWarmRestarts(LRScheduler):
         if frac != self._frac or self._resume is not None:
             self._frac, self._resume = frac, None
             self.base_lrs = self.base_lrs  # rebuild the schedules
-        self._update_lr(whole)
+        super()._update_lr(whole)
 
     def _cycle(self) -> tuple[float, float]:
         s = self._schedules[0] if self._schedules else None

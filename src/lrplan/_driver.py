@@ -41,7 +41,6 @@ from torch.optim import Optimizer
 from torch.optim.lr_scheduler import LRScheduler as _TorchLRScheduler
 
 from ._schedules import Schedule
-from ._schedules._ops import SCALAR
 
 __all__ = [
     "EPOCH_DEPRECATION_WARNING",
@@ -195,11 +194,8 @@ def _fills_exactly(dtype: torch.dtype, value: float) -> bool:
 
 
 def _scalar_fn(s: Schedule) -> Callable[[float], float]:
-    """``s(t)`` for an already validated float ``t``, without re-checking ``t``."""
-    if type(s).__call__ is not Schedule.__call__:
-        return s  # a schedule with its own __call__ keeps it
-    at = s._at
-    return lambda t: float(at(t, SCALAR))
+    """``s(t)`` for an already validated float ``t``: the schedule's compiled kernel."""
+    return s._scalar_kernel()
 
 
 def _all_ok(values: list[float]) -> bool:
@@ -369,6 +365,21 @@ class LRScheduler(_TorchLRScheduler):
     _written_t: Any = None
     #: Set by ``_index_schedules``: whether ``_fast_step`` may run for this class.
     _fast_ok: bool = False
+    #: Whether ``step()`` warns when it runs before ``optimizer.step()``, and
+    #: whether ``step(epoch)`` warns that ``epoch`` is deprecated (torch's classes
+    #: do, except ``CosineAnnealingWarmRestarts``).
+    _warns_call_order: ClassVar[bool] = True
+    _warns_epoch: ClassVar[bool] = True
+    #: The hot path's state (see :meth:`_arm`): the ``last_epoch`` it expects, or
+    #: ``None`` while disarmed; the float object every group holds; the number of
+    #: groups; the one scale; the schedule's kernel; whether ``_fast_also`` runs.
+    _hot_t: Any = None
+    _hot_w: Any = None
+    _hot_n: int = 0
+    _hot_u: float = 1.0
+    _hot_fn: Callable[[float], float] | None = None
+    _hot_also: bool = False
+    _verbose: bool = False
     #: A subclass that overrides ``_update_lr`` sets this when its override only
     #: differs on the initial step, on ``t_prev < 0`` or on ``step(epoch)``, so the
     #: fast path (a closed-form step over untouched float groups) is still exact.
@@ -429,6 +440,16 @@ class LRScheduler(_TorchLRScheduler):
         _patch_optimizer_step(optimizer)
         self._initial_step()
 
+    @property
+    def verbose(self) -> bool:
+        """Log every change of a value to the ``"lrplan"`` logger (torch removed it in 2.7)."""
+        return self._verbose
+
+    @verbose.setter
+    def verbose(self, value: bool) -> None:
+        self._verbose = bool(value)
+        self._hot_t = None  # the hot path does not log
+
     # -- what subclasses provide ----------------------------------------------------------
 
     def _make_schedule(self, group_index: int, base: float) -> Schedule:
@@ -479,6 +500,7 @@ class LRScheduler(_TorchLRScheduler):
         self._build_schedules()
 
     def _build_schedules(self) -> None:
+        self._hot_t = None
         self._schedules = [self._make_schedule(i, b) for i, b in enumerate(self._bases)]
         for i, s in enumerate(self._schedules):
             if not isinstance(s, Schedule):
@@ -490,6 +512,7 @@ class LRScheduler(_TorchLRScheduler):
 
     def _adopt_new_groups(self) -> None:
         """Groups added with ``optimizer.add_param_group`` after construction."""
+        self._hot_t = None
         groups = self.optimizer.param_groups
         for i in range(len(self._bases), len(groups)):
             group = groups[i]
@@ -568,6 +591,7 @@ class LRScheduler(_TorchLRScheduler):
             if j == len(fns):
                 fns.append(_scalar_fn(s))
             of.append(j)
+        self._hot_t = None
         self._idx_schedules = self._schedules
         self._idx_scales = self._scales
         self._idx_len = len(self._schedules)
@@ -648,11 +672,13 @@ class LRScheduler(_TorchLRScheduler):
                 # Unchanged (StepLR between its steps, a constant phase): every group
                 # already holds this very number; nothing to write.
                 self.last_epoch = t
+                self._arm(t, w, n, u)
                 return True
             for group in groups:
                 group[key] = v
             values = [v] * n
             self._fast_same = values
+            self._arm(t, v, n, u)
         else:
             computed = self._fast_values(float(t))
             if computed is None:
@@ -809,6 +835,7 @@ class LRScheduler(_TorchLRScheduler):
 
     def _expect_closed(self, t: float) -> None:
         """Expect every group to hold the closed form at step ``t``, as it would be stored."""
+        self._hot_t = None
         self._written = [
             _stored_like(_read(g, self.key), self._closed(i, t))
             for i, g in enumerate(self.optimizer.param_groups)
@@ -851,6 +878,7 @@ class LRScheduler(_TorchLRScheduler):
         return self._buf
 
     def _write_values(self, values: Sequence[float]) -> None:
+        self._hot_t = None
         owner = type(self).__name__
         t = self.last_epoch
         key = self.key
@@ -901,8 +929,32 @@ class LRScheduler(_TorchLRScheduler):
         ``epoch`` is torch's deprecated argument: it warns and writes the closed
         form at ``epoch``; prefer :meth:`set_step`.
         """
+        if self.last_epoch == self._hot_t and epoch is None:
+            # The hot path (see _arm): every group holds the float written last, so
+            # nothing outside changed it; one schedule, one scale, one value for all.
+            groups = self.optimizer.param_groups
+            key = self.key
+            w = self._hot_w
+            if len(groups) == self._hot_n:
+                for group in groups:
+                    if group[key] is not w:
+                        break
+                else:
+                    t = self._hot_t + 1
+                    v = self._hot_u * self._hot_fn(t + 0.0)  # type: ignore[misc]
+                    if 0.0 <= v < _INF and (not self._hot_also or self._fast_also(t)):
+                        self._step_count += 1
+                        self.last_epoch = self._hot_t = t
+                        if v != w or w == 0.0:  # else: unchanged, already in place
+                            for group in groups:
+                                group[key] = v
+                            self._hot_w = v
+                            self._written = self._last_values = self._fast_same = [v] * len(
+                                groups
+                            )
+                        return
         if epoch is None and self._step_count > 1:
-            # The hot path: nothing to check or warn about, and usually nothing changed.
+            # Nothing to check or warn about, and usually nothing changed.
             self._step_count += 1
             if not self._fast_step():
                 self._update_lr(None)
@@ -910,16 +962,36 @@ class LRScheduler(_TorchLRScheduler):
         self._count_step(epoch)
         self._update_lr(epoch)
 
+    def _arm(self, t: int, w: float, n: int, u: float) -> None:
+        """Arm the hot path of :meth:`step` after a fast step that gave all ``n``
+        groups the one float ``w`` at step ``t`` (one schedule, one scale ``u``).
+
+        The hot path then re-checks only what can change without this scheduler
+        knowing: ``last_epoch`` (assigned from outside), the optimizer's groups
+        (added, replaced) and the values they hold (written by someone else). What
+        can change only through this scheduler disarms it (``_hot_t = None``): a
+        general step or write, new schedules or scales, ``verbose``, a load.
+        """
+        if self._step_count < 2 or self._verbose:
+            return  # the call-order check (step 1) runs on the general path
+        self._hot_fn = self._idx_fns[0]
+        self._hot_u = u
+        self._hot_w = w
+        self._hot_n = n
+        self._hot_also = self._fast_write_safe
+        self._hot_t = t
+
     def _count_step(self, epoch: Any) -> None:
         """The bookkeeping of a user's ``step()``: call-order check, count, deprecation."""
-        if self._step_count == 1:
+        if self._step_count == 1 and self._warns_call_order:
             _check_call_order(self.optimizer)
         self._step_count += 1
-        if epoch is not None:
+        if epoch is not None and self._warns_epoch:
             warnings.warn(EPOCH_DEPRECATION_WARNING, UserWarning, stacklevel=3)
 
     def _update_lr(self, epoch: int | float | None = None) -> None:
         """Write the values for the next step, or for ``epoch`` in closed form."""
+        self._hot_t = None
         groups = self.optimizer.param_groups
         if len(groups) != len(self._bases):
             self._adopt_new_groups()
@@ -1062,6 +1134,7 @@ class LRScheduler(_TorchLRScheduler):
         * ``"keep_fraction"``: keep the saved fraction of the run, rescaled to the
           new schedule's length (both must have a finite length).
         """
+        self._hot_t = None
         owner = type(self).__name__
         if on_config_change not in _POLICIES:
             raise ValueError(

@@ -12,6 +12,7 @@ step that extrapolates, an error past ``total_steps``) lives in the private
 from __future__ import annotations
 
 import dataclasses
+import functools
 import math
 from typing import Any, ClassVar
 
@@ -154,14 +155,6 @@ class Cyclic(Schedule):
 
 
 # --------------------------------------------------------------------------- one cycle
-
-
-def _select_phase(t: Any, xp: Ops, ends: tuple[float, ...], values: list[Any]) -> Any:
-    """``values[i]`` for the first phase ``i`` with ``t <= ends[i]`` (else the last)."""
-    out = values[-1]
-    for i in range(len(values) - 2, -1, -1):
-        out = xp.where(t <= ends[i], values[i], out)
-    return out
 
 
 @dataclasses.dataclass(frozen=True, kw_only=True, repr=False)
@@ -399,28 +392,23 @@ class _TorchPhases(Schedule):
             covered = max(covered, end)
         object.__setattr__(self, "_phases", tuple(phases))
 
+    def _past_total(self, n: Any) -> ValueError:
+        shown = int(n) if float(n).is_integer() else n
+        return ValueError(
+            f"Tried to step {shown} times. The specified number of total steps is {self.total}"
+        )
+
     def _at(self, t: Any, xp: Ops) -> Any:
-        past = (t > self.total).any() if xp.is_vector else t > self.total
-        if past:
-            n = t.max() if xp.is_vector else t
-            shown = int(n) if float(n).is_integer() else n
-            raise ValueError(
-                f"Tried to step {shown} times. The specified number of total steps is {self.total}"
-            )
+        xp.raise_if(t > self.total, self._past_total, t.max() if xp.is_vector else t)
         phases: tuple[tuple[float, float, float, float], ...] = self._phases  # type: ignore[attr-defined]
-        if not xp.is_vector:
-            # One step: evaluate only its phase (the rule of _select_phase: the
-            # first phase with t <= end, else the last).
-            for end, start, a, b in phases:  # noqa: B007
-                if t <= end:
-                    break
-            return xp.maximum(_anneal(self.anneal, a, b, (t - start) / (end - start), xp), 0.0)
-        values = [
-            _anneal(self.anneal, a, b, (t - start) / (end - start), xp)
+        pieces = [
+            functools.partial(self._phase_value, a, b, start, end - start, xp)
             for end, start, a, b in phases
         ]
-        value = _select_phase(t, xp, tuple(p[0] for p in phases), values)
-        return xp.maximum(value, 0.0)
+        return xp.maximum(xp.phase(t, [p[0] for p in phases], pieces), 0.0)
+
+    def _phase_value(self, a: float, b: float, start: float, length: float, xp: Ops, t: Any) -> Any:
+        return _anneal(self.anneal, a, b, (t - start) / length, xp)
 
     def to_config(self) -> dict[str, Any]:
         return {

@@ -16,7 +16,15 @@ from typing import Any
 
 import numpy as np
 
-__all__ = ["SCALAR", "VECTOR", "Ops"]
+__all__ = [
+    "SCALAR",
+    "SCALAR_BUILTINS",
+    "SCALAR_COERCE",
+    "SCALAR_GLOBALS",
+    "SCALAR_TEMPLATES",
+    "VECTOR",
+    "Ops",
+]
 
 
 class Ops:
@@ -83,59 +91,108 @@ class Ops:
         """
         raise NotImplementedError
 
+    def phase(self, t: Any, ends: Sequence[float], pieces: Sequence[Callable[[Any], Any]]) -> Any:
+        """``pieces[i](t)`` for the first ``i`` with ``t <= ends[i]``, else the last piece.
+
+        torch's ``OneCycleLR`` phase rule (its phase ends are inclusive).
+        """
+        raise NotImplementedError
+
+    def raise_if(self, cond: Any, error: Callable[[Any], Exception], arg: Any) -> None:
+        """Raise ``error(arg)`` where ``cond`` holds (for any element, on arrays)."""
+        raise NotImplementedError
+
+
+#: The scalar operations, written once as statement templates: ``{out}`` is assigned
+#: from the arguments ``{0}``, ``{1}``, ... (plain names or literals). The methods
+#: of :data:`SCALAR` are compiled from these templates, and so are the schedules'
+#: scalar kernels (:mod:`lrplan._schedules._kernel`), which inline them: one
+#: definition serves ``s(t)``, the relative updates and the driver's hot path.
+#: Where numpy returns a number (``inf`` on overflow), so must these.
+SCALAR_TEMPLATES: dict[str, tuple[int, str]] = {
+    # numpy keeps inf/NaN (t / tiny step_size overflows); so must the scalar path
+    "floor": (1, "{out} = float(_floor({0})) if _isfinite({0}) else float({0})"),
+    "mul0": (2, "{out} = 0.0 if {0} == 0 or {1} == 0 else {0} * {1}"),
+    "exp": (1, "try:\n    {out} = _exp({0})\nexcept OverflowError:\n    {out} = _inf"),
+    "expm1": (1, "try:\n    {out} = _expm1({0})\nexcept OverflowError:\n    {out} = _inf"),
+    # numpy: inf (e.g. 1.01 ** 1e6, 0.0 ** -1); the base is a float (see SCALAR_COERCE)
+    "power": (
+        2,
+        "try:\n    {out} = {0} ** {1}\n"
+        "except (OverflowError, ZeroDivisionError):\n    {out} = _inf",
+    ),
+    "minimum": (2, "{out} = {0} if {0} < {1} else {1}"),
+    "maximum": (2, "{out} = {0} if {0} > {1} else {1}"),
+    "where": (3, "{out} = {1} if {0} else {2}"),
+    "mod": (2, "{out} = _fmod({0}, {1})"),
+    "count_le": (2, "{out} = _bisect_right({0}, {1})"),
+}
+
+#: Arguments converted before a template runs: ``(operation, argument index)`` ->
+#: converter. ``power`` works on a float base (``2 ** 3`` would be the int 8).
+SCALAR_COERCE: dict[tuple[str, int], Callable[[Any], Any]] = {("power", 0): float}
+
+#: Operations that are one builtin call (no template needed).
+SCALAR_BUILTINS: dict[str, Callable[..., Any]] = {
+    "cos": math.cos,
+    "sqrt": math.sqrt,
+    "tanh": math.tanh,
+    "log": math.log,
+}
+
+#: The names the templates use.
+SCALAR_GLOBALS: dict[str, Any] = {
+    "_floor": math.floor,
+    "_isfinite": math.isfinite,
+    "_exp": math.exp,
+    "_expm1": math.expm1,
+    "_fmod": math.fmod,
+    "_bisect_right": bisect.bisect_right,
+    "_inf": math.inf,
+}
+
+
+def _indent(code: str, prefix: str) -> str:
+    return "".join(prefix + line + "\n" for line in code.splitlines())
+
+
+def _compile_scalar_ops(cls: type[Ops]) -> None:
+    """Give ``cls`` one method per :data:`SCALAR_TEMPLATES` entry, compiled from it."""
+    for name, fn in SCALAR_BUILTINS.items():
+        setattr(cls, name, staticmethod(fn))
+    for name, (arity, template) in SCALAR_TEMPLATES.items():
+        args = [f"x{i}" for i in range(arity)]
+        src = f"def {name}(self, {', '.join(args)}):\n"
+        for i, arg in enumerate(args):
+            if (name, i) in SCALAR_COERCE:
+                src += f"    {arg} = {SCALAR_COERCE[name, i].__name__}({arg})\n"
+        src += _indent(template.format(*args, out="r"), "    ") + "    return r\n"
+        ns: dict[str, Any] = dict(SCALAR_GLOBALS)
+        exec(compile(src, f"<lrplan scalar op {name}>", "exec"), ns)
+        setattr(cls, name, ns[name])
+
 
 class _Scalar(Ops):
     is_vector = False
-    cos = staticmethod(math.cos)  # type: ignore[assignment]
-    sqrt = staticmethod(math.sqrt)  # type: ignore[assignment]
-    tanh = staticmethod(math.tanh)  # type: ignore[assignment]
-    log = staticmethod(math.log)  # type: ignore[assignment]
-
-    def floor(self, x: Any) -> Any:
-        # numpy keeps inf/NaN (t / tiny step_size overflows); so must the scalar path
-        return float(math.floor(x)) if math.isfinite(x) else float(x)
-
-    def mul0(self, a: Any, b: Any) -> Any:
-        return 0.0 if a == 0 or b == 0 else a * b
-
-    def exp(self, x: Any) -> Any:
-        try:
-            return math.exp(x)
-        except OverflowError:  # numpy gives inf here; so must the scalar path
-            return math.inf
-
-    def expm1(self, x: Any) -> Any:
-        try:
-            return math.expm1(x)
-        except OverflowError:  # numpy gives inf here; so must the scalar path
-            return math.inf
-
-    def power(self, base: Any, exponent: Any) -> Any:
-        try:
-            return float(base) ** exponent
-        except (OverflowError, ZeroDivisionError):  # numpy: inf (e.g. 1.01 ** 1e6, 0.0 ** -1)
-            return math.inf
-
-    def minimum(self, a: Any, b: Any) -> Any:
-        return a if a < b else b
-
-    def maximum(self, a: Any, b: Any) -> Any:
-        return a if a > b else b
-
-    def where(self, cond: Any, a: Any, b: Any) -> Any:
-        return a if cond else b
-
-    def mod(self, a: Any, b: Any) -> Any:
-        return math.fmod(a, b)
-
-    def count_le(self, sorted_points: Sequence[float], t: Any) -> Any:
-        return bisect.bisect_right(sorted_points, t)
 
     def piecewise(
         self, t: Any, starts: Sequence[float], pieces: Sequence[Callable[[Any], Any]]
     ) -> Any:
         i = bisect.bisect_right(starts, t) - 1
         return pieces[i](t - starts[i])
+
+    def phase(self, t: Any, ends: Sequence[float], pieces: Sequence[Callable[[Any], Any]]) -> Any:
+        for end, piece in zip(ends, pieces, strict=False):
+            if t <= end:
+                return piece(t)
+        return pieces[-1](t)
+
+    def raise_if(self, cond: Any, error: Callable[[Any], Exception], arg: Any) -> None:
+        if cond:
+            raise error(arg)
+
+
+_compile_scalar_ops(_Scalar)
 
 
 class _Vector(Ops):
@@ -168,6 +225,17 @@ class _Vector(Ops):
     def mul0(self, a: Any, b: Any) -> Any:
         with np.errstate(invalid="ignore"):
             return np.where((np.asarray(a) == 0) | (np.asarray(b) == 0), 0.0, a * b)
+
+    def phase(self, t: Any, ends: Sequence[float], pieces: Sequence[Callable[[Any], Any]]) -> Any:
+        values = [piece(t) for piece in pieces]
+        out = values[-1]
+        for i in range(len(values) - 2, -1, -1):
+            out = np.where(t <= ends[i], values[i], out)
+        return out
+
+    def raise_if(self, cond: Any, error: Callable[[Any], Exception], arg: Any) -> None:
+        if np.any(cond):
+            raise error(arg)
 
     def count_le(self, sorted_points: Sequence[float], t: Any) -> Any:
         return np.searchsorted(np.asarray(sorted_points, dtype=np.float64), t, side="right")

@@ -60,14 +60,14 @@ class FiniteShape(Schedule):
         elif self.after == "restart":
             u = xp.mod(t, self.steps)
         else:
-            past = (t > self.steps).any() if xp.is_vector else t > self.steps
-            if past:
-                raise ValueError(
-                    f"{type(self).__name__}: time past the end (steps={self.steps}) "
-                    "with after='raise'"
-                )
+            xp.raise_if(t > self.steps, self._past_end, None)
             u = t
         return self._shape(u, xp)
+
+    def _past_end(self, _: Any) -> ValueError:
+        return ValueError(
+            f"{type(self).__name__}: time past the end (steps={self.steps}) with after='raise'"
+        )
 
     @property
     def duration(self) -> float | None:
