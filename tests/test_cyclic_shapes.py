@@ -310,3 +310,10 @@ def test_drives_an_optimizer() -> None:
         mom.step()
         assert opt.param_groups[0]["lr"] == pytest.approx(0.4 * plan(t), rel=1e-12)
         assert opt.param_groups[0]["momentum"] == pytest.approx(plan.momentum()(t), rel=1e-12)
+
+
+@pytest.mark.parametrize("kwargs", [{"div_factor": 5e-324}, {"final_div_factor": 1e-310}])
+def test_one_cycle_refuses_factors_that_overflow_its_levels(kwargs: dict[str, float]) -> None:
+    # peak / div_factor = inf would make the cosine NaN (found by the fuzz test)
+    with pytest.raises(ValueError, match="too small"):
+        lp.OneCycle(steps=10, **kwargs)

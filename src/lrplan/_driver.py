@@ -623,9 +623,10 @@ class LRScheduler(_TorchLRScheduler):
         work as possible: one identity test and one dict store per group, and
         when all groups share one schedule and one scale, one value for all.
         """
+        self._hot_t = None  # armed again (_arm) only by a step that allows it
         if (
             not self._fast_ok
-            or self.verbose
+            or self._verbose
             or self.last_epoch < 0
             or self._schedules is not self._idx_schedules
             or self._scales is not self._idx_scales
@@ -678,7 +679,6 @@ class LRScheduler(_TorchLRScheduler):
                 group[key] = v
             values = [v] * n
             self._fast_same = values
-            self._arm(t, v, n, u)
         else:
             computed = self._fast_values(float(t))
             if computed is None:
@@ -690,7 +690,9 @@ class LRScheduler(_TorchLRScheduler):
                 group[key] = v
         self.last_epoch = t
         self._written = values
-        self._last_values = values  # both are only ever replaced, never edited
+        self._last_values = values  # replaced, never edited (but see _arm)
+        if u is not None:
+            self._arm(t, values[0], n, u)
         return True
 
     def _fast_chained_step(self, groups: list[dict[str, Any]]) -> bool:
@@ -935,24 +937,34 @@ class LRScheduler(_TorchLRScheduler):
             groups = self.optimizer.param_groups
             key = self.key
             w = self._hot_w
-            if len(groups) == self._hot_n:
+            n = len(groups)
+            if n == 1:  # the usual optimizer: no loops
+                group = groups[0]
+                untouched = self._hot_n == 1 and group[key] is w
+            else:
+                untouched = n == self._hot_n
                 for group in groups:
                     if group[key] is not w:
+                        untouched = False
                         break
-                else:
-                    t = self._hot_t + 1
-                    v = self._hot_u * self._hot_fn(t + 0.0)  # type: ignore[misc]
-                    if 0.0 <= v < _INF and (not self._hot_also or self._fast_also(t)):
-                        self._step_count += 1
-                        self.last_epoch = self._hot_t = t
-                        if v != w or w == 0.0:  # else: unchanged, already in place
+            if untouched:
+                t = self._hot_t + 1
+                v = self._hot_u * self._hot_fn(t + 0.0)  # type: ignore[misc]
+                if 0.0 <= v < _INF and (not self._hot_also or self._fast_also(t)):
+                    self._step_count += 1
+                    self.last_epoch = self._hot_t = t
+                    if v != w or w == 0.0:  # else: unchanged, already in place
+                        self._hot_w = v
+                        # _written, _last_values and _fast_same are one list, made by
+                        # _arm for the hot path alone: edited in place.
+                        if n == 1:
+                            group[key] = v
+                            self._fast_same[0] = v  # type: ignore[index]
+                        else:
                             for group in groups:
                                 group[key] = v
-                            self._hot_w = v
-                            self._written = self._last_values = self._fast_same = [v] * len(
-                                groups
-                            )
-                        return
+                            self._fast_same[:] = [v] * n  # type: ignore[index]
+                    return
         if epoch is None and self._step_count > 1:
             # Nothing to check or warn about, and usually nothing changed.
             self._step_count += 1
@@ -974,6 +986,9 @@ class LRScheduler(_TorchLRScheduler):
         """
         if self._step_count < 2 or self._verbose:
             return  # the call-order check (step 1) runs on the general path
+        # One list for the three, owned by the hot path, which edits it in place
+        # (everyone else replaces these lists; readers copy them).
+        self._written = self._last_values = self._fast_same = [w] * n
         self._hot_fn = self._idx_fns[0]
         self._hot_u = u
         self._hot_w = w
@@ -1063,6 +1078,7 @@ class LRScheduler(_TorchLRScheduler):
     @_last_lr.setter
     def _last_lr(self, values: Sequence[Any]) -> None:
         # Wrappers written for torch's schedulers assign ``_last_lr``; honour it.
+        self._hot_t = None
         self._last_values = [_as_float(v) for v in values]
 
     @property

@@ -225,6 +225,13 @@ class OneCycle(Schedule):
         for name in ("div_factor", "final_div_factor"):
             value = check_real(owner, name, getattr(self, name), lo=0.0, lo_open=True)
             object.__setattr__(self, name, value)
+        if not all(math.isfinite(v) for v in self._levels()):
+            # peak / div_factor (or that / final_div_factor) overflows: no real schedule
+            raise ValueError(
+                f"{owner}: div_factor={self.div_factor!r} and final_div_factor="
+                f"{self.final_div_factor!r} are too small: the start or end value "
+                f"(peak / div_factor, then / final_div_factor) overflows"
+            )
         if self.anneal not in ANNEAL_KINDS:
             raise ValueError(f"{owner}: anneal must be one of {ANNEAL_KINDS}, got {self.anneal!r}")
 

@@ -38,7 +38,9 @@ Example:
 
 from __future__ import annotations
 
+import ast
 import math
+import operator
 from collections.abc import Callable, Sequence
 from typing import Any
 
@@ -273,7 +275,8 @@ class _Trace(Ops):
                 a = self.assign(f"{self.lit(conv)}({a.name})", "any")
             texts.append(self.lit(a))
         _, code = SCALAR_TEMPLATES[name]
-        return self._record((name, *texts), code.format(*texts, out="{out}"), kind)
+        code = _fold(code.format(*texts, out="OUT")).replace("OUT", "{out}")
+        return self._record((name, *texts), code, kind)
 
     def builtin(self, name: str, x: Any) -> Any:
         fn = SCALAR_BUILTINS[name]
@@ -389,6 +392,61 @@ def _call_with(piece: Callable[[Any], Any], t: _Sym) -> Callable[[], Any]:
 
 
 _ARITH = frozenset({"+", "-", "*", "/", "//", "%"})
+
+_COMPARE: dict[type[ast.cmpop], Callable[[Any, Any], Any]] = {
+    ast.Eq: operator.eq,
+    ast.NotEq: operator.ne,
+    ast.Lt: operator.lt,
+    ast.LtE: operator.le,
+    ast.Gt: operator.gt,
+    ast.GtE: operator.ge,
+}
+
+
+class _Folder(ast.NodeTransformer):
+    """Fold what a template decides on constants alone (``1.0 == 0 or x == 0`` is
+    ``x == 0``): comparisons of two constants, leading constants of ``and``/``or``,
+    and ``a if c else b`` with a constant ``c``. Python evaluates each of them to the
+    same result at run time; arithmetic on constants Python's compiler folds itself."""
+
+    def visit_Compare(self, node: ast.Compare) -> ast.AST:
+        self.generic_visit(node)
+        if (
+            len(node.ops) == 1
+            and type(node.ops[0]) in _COMPARE
+            and isinstance(node.left, ast.Constant)
+            and isinstance(node.comparators[0], ast.Constant)
+        ):
+            left: Any = node.left.value
+            right: Any = node.comparators[0].value
+            value = _COMPARE[type(node.ops[0])](left, right)
+            return ast.copy_location(ast.Constant(bool(value)), node)
+        return node
+
+    def visit_BoolOp(self, node: ast.BoolOp) -> ast.AST:
+        self.generic_visit(node)
+        values = list(node.values)
+        decides = bool if isinstance(node.op, ast.Or) else (lambda v: not v)
+        while len(values) > 1 and isinstance(values[0], ast.Constant):
+            if decides(values[0].value):
+                return values[0]  # ``True or x`` is True; ``False and x`` is False
+            values.pop(0)
+        if len(values) == 1:
+            return values[0]
+        node.values = values
+        return node
+
+    def visit_IfExp(self, node: ast.IfExp) -> ast.AST:
+        self.generic_visit(node)
+        if isinstance(node.test, ast.Constant):
+            return node.body if node.test.value else node.orelse
+        return node
+
+
+def _fold(code: str) -> str:
+    if "==" not in code and "<" not in code and ">" not in code and " if " not in code:
+        return code
+    return ast.unparse(_Folder().visit(ast.parse(code)))
 
 
 def _kind(x: Any) -> str:

@@ -110,8 +110,9 @@ class Ops:
 #: definition serves ``s(t)``, the relative updates and the driver's hot path.
 #: Where numpy returns a number (``inf`` on overflow), so must these.
 SCALAR_TEMPLATES: dict[str, tuple[int, str]] = {
-    # numpy keeps inf/NaN (t / tiny step_size overflows); so must the scalar path
-    "floor": (1, "{out} = float(_floor({0})) if _isfinite({0}) else float({0})"),
+    # Python's float floor division by 1 is the exact floor (signed zero kept, as in
+    # numpy); numpy keeps inf/NaN (t / tiny step_size overflows), so must this.
+    "floor": (1, "{out} = {0} // 1.0 if {0} - {0} == 0.0 else float({0})"),
     "mul0": (2, "{out} = 0.0 if {0} == 0 or {1} == 0 else {0} * {1}"),
     "exp": (1, "try:\n    {out} = _exp({0})\nexcept OverflowError:\n    {out} = _inf"),
     "expm1": (1, "try:\n    {out} = _expm1({0})\nexcept OverflowError:\n    {out} = _inf"),
