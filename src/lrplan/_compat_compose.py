@@ -27,6 +27,7 @@ from __future__ import annotations
 
 import copy
 import itertools
+import math
 import numbers
 import operator
 from bisect import bisect_right
@@ -284,19 +285,39 @@ class SequentialLR(_Composite):
             if hasattr(leaf, "last_epoch"):
                 leaf.last_epoch -= 1
 
+    #: The open interval of epochs ``(lo, hi)`` in which the cached child is the one
+    #: to step (no milestone inside), and that child's snapshot method or ``None``.
+    _seg: tuple[float, float, Any, Any] = (0.0, 0.0, None, None)
+
     def step(self) -> None:  # type: ignore[override]
         """Advance one epoch: step the active child, or restart the next one at a milestone."""
-        self.last_epoch += 1
-        idx = bisect_right(self._milestones, self.last_epoch)
-        child = self._schedulers[idx]
-        if idx > 0 and self._milestones[idx - 1] == self.last_epoch:
-            if _is_composite(child):
-                _restart(child)
-            else:
-                child._update_lr(0)
-        else:
+        t = self.last_epoch + 1
+        self.last_epoch = t
+        lo, hi, child, snapshot = self._seg
+        if lo < t < hi:  # between two milestones: the usual step
             child.step()
-        self._last_lr = child.get_last_lr()
+        else:
+            ms = self._milestones
+            idx = bisect_right(ms, t)
+            child = self._schedulers[idx]
+            snapshot = getattr(child, "_fast_snapshot", None)
+            self._seg = (
+                ms[idx - 1] if idx else -math.inf,
+                ms[idx] if idx < len(ms) else math.inf,
+                child,
+                snapshot,
+            )
+            if idx > 0 and ms[idx - 1] == t:
+                if _is_composite(child):
+                    _restart(child)
+                else:
+                    child._update_lr(0)
+            else:
+                child.step()
+        # torch records the active child's get_last_lr(); an lrplan child that gave
+        # every group one float has it at hand (the same numbers, no group reads).
+        last = snapshot() if snapshot is not None else None
+        self._last_lr = last if last is not None else child.get_last_lr()
 
     def state_dict(self) -> dict[str, Any]:
         """Plain data: the epoch, milestones, last lrs and each child's ``state_dict()``."""

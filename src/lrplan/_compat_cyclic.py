@@ -116,6 +116,10 @@ class _Companion:
     def reset(self) -> None:
         self._schedules = []
         self._index_n = -1
+        self.forget()
+
+    def forget(self) -> None:
+        """Forget what was written: the next :meth:`fast` declines, :meth:`write` writes."""
         self._written = []
         self._same = None
 
@@ -250,6 +254,21 @@ class _CyclesMomentum(LRScheduler):
     def _fast_also(self, t: int) -> bool:
         momentum = self._momentum
         return momentum is None or momentum.fast(self.optimizer.param_groups, t)
+
+    def _hot_second(self) -> tuple[str, Schedule] | None:
+        momentum = self._momentum
+        if momentum is None or momentum.key != "momentum":
+            return None  # betas[0] is rebuilt as a tuple: _fast_also writes it
+        momentum._index(len(self.optimizer.param_groups))
+        if len(momentum._distinct) != 1:
+            return None
+        return "momentum", momentum._distinct[0]
+
+    def _hot_second_taken(self) -> None:
+        # The hot path writes the momentum now; what the companion wrote is no
+        # longer a record of the groups, so its own shortcut must not trust it.
+        if self._momentum is not None:
+            self._momentum.forget()
 
     def _config(self) -> dict[str, Any]:
         config = super()._config()

@@ -40,7 +40,9 @@ import torch
 from torch.optim import Optimizer
 from torch.optim.lr_scheduler import LRScheduler as _TorchLRScheduler
 
+from ._hot import hot_step
 from ._schedules import Schedule
+from ._schedules._kernel import compile_kernels
 
 __all__ = [
     "EPOCH_DEPRECATION_WARNING",
@@ -370,15 +372,10 @@ class LRScheduler(_TorchLRScheduler):
     #: do, except ``CosineAnnealingWarmRestarts``).
     _warns_call_order: ClassVar[bool] = True
     _warns_epoch: ClassVar[bool] = True
-    #: The hot path's state (see :meth:`_arm`): the ``last_epoch`` it expects, or
-    #: ``None`` while disarmed; the float object every group holds; the number of
-    #: groups; the one scale; the schedule's kernel; whether ``_fast_also`` runs.
-    _hot_t: Any = None
-    _hot_w: Any = None
-    _hot_n: int = 0
-    _hot_u: float = 1.0
-    _hot_fn: Callable[[float], float] | None = None
-    _hot_also: bool = False
+    #: The hot step (see :meth:`_arm` and :mod:`lrplan._hot`), or ``None`` while
+    #: disarmed; the (schedules, second schedule, fused kernel) compiled last.
+    _hot: Callable[[Any], bool] | None = None
+    _hot_pair: Any = None
     _verbose: bool = False
     #: A subclass that overrides ``_update_lr`` sets this when its override only
     #: differs on the initial step, on ``t_prev < 0`` or on ``step(epoch)``, so the
@@ -440,6 +437,13 @@ class LRScheduler(_TorchLRScheduler):
         _patch_optimizer_step(optimizer)
         self._initial_step()
 
+    def __getstate__(self) -> dict[str, Any]:
+        # The hot step belongs to this object (it edits this object's lists): a copy
+        # arms its own on its first fast step.
+        state = self.__dict__.copy()
+        state.pop("_hot", None)
+        return state
+
     @property
     def verbose(self) -> bool:
         """Log every change of a value to the ``"lrplan"`` logger (torch removed it in 2.7)."""
@@ -448,7 +452,7 @@ class LRScheduler(_TorchLRScheduler):
     @verbose.setter
     def verbose(self, value: bool) -> None:
         self._verbose = bool(value)
-        self._hot_t = None  # the hot path does not log
+        self._hot = None  # the hot path does not log
 
     # -- what subclasses provide ----------------------------------------------------------
 
@@ -500,7 +504,7 @@ class LRScheduler(_TorchLRScheduler):
         self._build_schedules()
 
     def _build_schedules(self) -> None:
-        self._hot_t = None
+        self._hot = None
         self._schedules = [self._make_schedule(i, b) for i, b in enumerate(self._bases)]
         for i, s in enumerate(self._schedules):
             if not isinstance(s, Schedule):
@@ -512,7 +516,7 @@ class LRScheduler(_TorchLRScheduler):
 
     def _adopt_new_groups(self) -> None:
         """Groups added with ``optimizer.add_param_group`` after construction."""
-        self._hot_t = None
+        self._hot = None
         groups = self.optimizer.param_groups
         for i in range(len(self._bases), len(groups)):
             group = groups[i]
@@ -591,7 +595,8 @@ class LRScheduler(_TorchLRScheduler):
             if j == len(fns):
                 fns.append(_scalar_fn(s))
             of.append(j)
-        self._hot_t = None
+        self._hot = None
+        self._hot_pair = None
         self._idx_schedules = self._schedules
         self._idx_scales = self._scales
         self._idx_len = len(self._schedules)
@@ -623,7 +628,7 @@ class LRScheduler(_TorchLRScheduler):
         work as possible: one identity test and one dict store per group, and
         when all groups share one schedule and one scale, one value for all.
         """
-        self._hot_t = None  # armed again (_arm) only by a step that allows it
+        self._hot = None  # armed again (_arm) only by a step that allows it
         if (
             not self._fast_ok
             or self._verbose
@@ -837,7 +842,7 @@ class LRScheduler(_TorchLRScheduler):
 
     def _expect_closed(self, t: float) -> None:
         """Expect every group to hold the closed form at step ``t``, as it would be stored."""
-        self._hot_t = None
+        self._hot = None
         self._written = [
             _stored_like(_read(g, self.key), self._closed(i, t))
             for i, g in enumerate(self.optimizer.param_groups)
@@ -880,7 +885,7 @@ class LRScheduler(_TorchLRScheduler):
         return self._buf
 
     def _write_values(self, values: Sequence[float]) -> None:
-        self._hot_t = None
+        self._hot = None
         owner = type(self).__name__
         t = self.last_epoch
         key = self.key
@@ -931,40 +936,9 @@ class LRScheduler(_TorchLRScheduler):
         ``epoch`` is torch's deprecated argument: it warns and writes the closed
         form at ``epoch``; prefer :meth:`set_step`.
         """
-        if self.last_epoch == self._hot_t and epoch is None:
-            # The hot path (see _arm): every group holds the float written last, so
-            # nothing outside changed it; one schedule, one scale, one value for all.
-            groups = self.optimizer.param_groups
-            key = self.key
-            w = self._hot_w
-            n = len(groups)
-            if n == 1:  # the usual optimizer: no loops
-                group = groups[0]
-                untouched = self._hot_n == 1 and group[key] is w
-            else:
-                untouched = n == self._hot_n
-                for group in groups:
-                    if group[key] is not w:
-                        untouched = False
-                        break
-            if untouched:
-                t = self._hot_t + 1
-                v = self._hot_u * self._hot_fn(t + 0.0)  # type: ignore[misc]
-                if 0.0 <= v < _INF and (not self._hot_also or self._fast_also(t)):
-                    self._step_count += 1
-                    self.last_epoch = self._hot_t = t
-                    if v != w or w == 0.0:  # else: unchanged, already in place
-                        self._hot_w = v
-                        # _written, _last_values and _fast_same are one list, made by
-                        # _arm for the hot path alone: edited in place.
-                        if n == 1:
-                            group[key] = v
-                            self._fast_same[0] = v  # type: ignore[index]
-                        else:
-                            for group in groups:
-                                group[key] = v
-                            self._fast_same[:] = [v] * n  # type: ignore[index]
-                    return
+        hot = self._hot
+        if hot is not None and epoch is None and hot(self):
+            return  # the hot step (see _arm and lrplan._hot) did it all
         if epoch is None and self._step_count > 1:
             # Nothing to check or warn about, and usually nothing changed.
             self._step_count += 1
@@ -975,26 +949,73 @@ class LRScheduler(_TorchLRScheduler):
         self._update_lr(epoch)
 
     def _arm(self, t: int, w: float, n: int, u: float) -> None:
-        """Arm the hot path of :meth:`step` after a fast step that gave all ``n``
-        groups the one float ``w`` at step ``t`` (one schedule, one scale ``u``).
+        """Arm the hot step after a fast step that gave all ``n`` groups the one float
+        ``w`` at step ``t`` (one schedule, one scale ``u``).
 
-        The hot path then re-checks only what can change without this scheduler
-        knowing: ``last_epoch`` (assigned from outside), the optimizer's groups
-        (added, replaced) and the values they hold (written by someone else). What
-        can change only through this scheduler disarms it (``_hot_t = None``): a
+        The hot step (:func:`lrplan._hot.hot_step`, the schedule's kernel inlined)
+        then re-checks only what can change without this scheduler knowing:
+        ``last_epoch`` (assigned from outside), the optimizer's groups (added,
+        replaced) and the values they hold (written by someone else). Whatever
+        can change only through this scheduler disarms it (``_hot = None``): a
         general step or write, new schedules or scales, ``verbose``, a load.
         """
         if self._step_count < 2 or self._verbose:
             return  # the call-order check (step 1) runs on the general path
-        # One list for the three, owned by the hot path, which edits it in place
+        # One list for the three, owned by the hot step, which edits it in place
         # (everyone else replaces these lists; readers copy them).
-        self._written = self._last_values = self._fast_same = [w] * n
-        self._hot_fn = self._idx_fns[0]
-        self._hot_u = u
-        self._hot_w = w
-        self._hot_n = n
-        self._hot_also = self._fast_write_safe
-        self._hot_t = t
+        values = [w] * n
+        self._written = self._last_values = self._fast_same = values
+        kernel: Callable[[float], Any] = self._idx_fns[0]
+        key2 = w2 = None
+        also = self._fast_write_safe
+        second = self._second_kernel() if also else None
+        if second is not None:
+            key2, w2, kernel = second
+            also = False
+            self._hot_second_taken()
+        self._hot = hot_step(
+            key=self.key,
+            n=n,
+            scale=u,
+            written=w,
+            t=t,
+            values=values,
+            kernel=kernel,
+            key2=key2,
+            written2=w2,
+            also=also,
+        )
+
+    def _second_kernel(self) -> tuple[str, float, Callable[[float], Any]] | None:
+        """``(key, value, kernel)`` for the hot step to write :meth:`_hot_second`'s key.
+
+        When every group holds one float object for that key (just written by
+        ``_fast_also``), one kernel computes both values (:func:`compile_kernels`,
+        cached per schedule pair); else ``None`` (``_fast_also`` writes it).
+        """
+        second = self._hot_second()
+        if second is None:
+            return None
+        key2, schedule2 = second
+        groups = self.optimizer.param_groups
+        w2 = groups[0][key2]
+        if type(w2) is not float or any(g[key2] is not w2 for g in groups):
+            return None
+        cached = self._hot_pair
+        if cached is not None and cached[0] is self._idx_schedules and cached[1] == schedule2:
+            fused = cached[2]
+        else:
+            fused = compile_kernels(self._schedules[0], schedule2)
+            self._hot_pair = (self._idx_schedules, schedule2, fused)
+        return None if fused is None else (key2, w2, fused)
+
+    def _hot_second(self) -> tuple[str, Schedule] | None:
+        """A second float key the hot path may write with the lr: ``(key, schedule)``
+        (absolute values, one schedule for every group), or ``None`` (the default)."""
+        return None
+
+    def _hot_second_taken(self) -> None:
+        """The hot path now writes the key of :meth:`_hot_second` itself."""
 
     def _count_step(self, epoch: Any) -> None:
         """The bookkeeping of a user's ``step()``: call-order check, count, deprecation."""
@@ -1006,7 +1027,7 @@ class LRScheduler(_TorchLRScheduler):
 
     def _update_lr(self, epoch: int | float | None = None) -> None:
         """Write the values for the next step, or for ``epoch`` in closed form."""
-        self._hot_t = None
+        self._hot = None
         groups = self.optimizer.param_groups
         if len(groups) != len(self._bases):
             self._adopt_new_groups()
@@ -1078,7 +1099,7 @@ class LRScheduler(_TorchLRScheduler):
     @_last_lr.setter
     def _last_lr(self, values: Sequence[Any]) -> None:
         # Wrappers written for torch's schedulers assign ``_last_lr``; honour it.
-        self._hot_t = None
+        self._hot = None
         self._last_values = [_as_float(v) for v in values]
 
     @property
@@ -1150,7 +1171,7 @@ class LRScheduler(_TorchLRScheduler):
         * ``"keep_fraction"``: keep the saved fraction of the run, rescaled to the
           new schedule's length (both must have a finite length).
         """
-        self._hot_t = None
+        self._hot = None
         owner = type(self).__name__
         if on_config_change not in _POLICIES:
             raise ValueError(

@@ -39,6 +39,7 @@ Example:
 from __future__ import annotations
 
 import ast
+import dataclasses
 import math
 import operator
 from collections.abc import Callable, Sequence
@@ -53,7 +54,7 @@ from ._ops import (
     Ops,
 )
 
-__all__ = ["compile_kernel", "kernel_source"]
+__all__ = ["Traced", "compile_kernel", "compile_kernels", "compiled", "kernel_source", "trace"]
 
 #: Give up (fall back to ``SCALAR``) past this many statements: a very long
 #: sequence of phases is better served by ``SCALAR.piecewise``'s binary search.
@@ -311,6 +312,8 @@ class _Trace(Ops):
         return self.template("expm1", (x,), "float")
 
     def power(self, base: Any, exponent: Any) -> Any:
+        if type(base) in (int, float) and base == 1:
+            return 1.0  # float(1) ** x is 1.0 for every x, NaN and inf included (numpy too)
         # float ** float is complex for a negative base: a float only for a known base >= 0
         known = not isinstance(base, _Sym) and isinstance(base, int | float) and base >= 0
         return self.template("power", (base, exponent), "float" if known else "any")
@@ -473,23 +476,59 @@ def _is_pos_zero(x: Any) -> bool:
     return type(x) is float and x == 0.0 and math.copysign(1.0, x) == 1.0
 
 
-def kernel_source(s: Any) -> tuple[str, dict[str, Any]] | None:
-    """The kernel's source and its bound constants, or ``None`` if ``s`` can't be traced."""
+@dataclasses.dataclass(frozen=True)
+class Traced:
+    """A traced formula: the body of ``def kernel(t):`` (lines indented by four
+    spaces), the names or literals it returns, and the constants it reads by name."""
+
+    lines: tuple[str, ...]
+    returns: tuple[str, ...]
+    consts: dict[str, Any]
+
+    def source(self) -> str:
+        ret = self.returns[0] if len(self.returns) == 1 else "(" + ", ".join(self.returns) + ")"
+        body = "".join(line + "\n" for line in self.lines)
+        return f"def kernel(t):\n{body}    return {ret}\n"
+
+
+def trace(*schedules: Any) -> Traced | None:
+    """Trace the formulas of ``schedules`` on one symbolic time, or ``None`` if one
+    can't be traced. What they share (a constant, an operation) is computed once."""
     tr = _Trace()
     t = _Sym(tr, "t", "float")
-    try:
-        out = s._at(t, tr)
-    except Exception:  # Untraceable, or a formula that fails on a symbol
-        return None
-    if isinstance(out, _Sym):
-        ret = out.name if out.kind == "float" else f"float({out.name})"
-    elif isinstance(out, int | float) and not isinstance(out, bool):
-        ret = tr.lit(float(out))  # a constant formula
-    else:
-        return None
-    body = "\n".join(tr.lines)
-    src = "def kernel(t):\n" + (body + "\n" if body else "") + f"    return {ret}\n"
-    return src, tr.consts
+    rets = []
+    for s in schedules:
+        try:
+            out = s._at(t, tr)
+        except Exception:  # Untraceable, or a formula that fails on a symbol
+            return None
+        if isinstance(out, _Sym):
+            rets.append(out.name if out.kind == "float" else f"float({out.name})")
+        elif isinstance(out, int | float) and not isinstance(out, bool):
+            rets.append(tr.lit(float(out)))  # a constant formula
+        else:
+            return None
+    return Traced(tuple(tr.lines), tuple(rets), tr.consts)
+
+
+def kernel_source(*schedules: Any) -> tuple[str, dict[str, Any]] | None:
+    """The kernel's source and its bound constants, or ``None`` if it can't be traced.
+
+    With several schedules the kernel returns a tuple of their values.
+    """
+    traced = trace(*schedules)
+    return None if traced is None else (traced.source(), traced.consts)
+
+
+def compiled(src: str, name: str) -> Any:
+    """``compile(src)``, cached by source text (equal formulas compile once)."""
+    code = _CODE_CACHE.get(src)
+    if code is None:
+        code = compile(src, f"<lrplan {name}>", "exec")
+        if len(_CODE_CACHE) >= _CODE_CACHE_MAX:
+            _CODE_CACHE.clear()
+        _CODE_CACHE[src] = code
+    return code
 
 
 def _sample_times(s: Any) -> list[float]:
@@ -520,22 +559,31 @@ def compile_kernel(s: Any) -> Callable[[float], float] | None:
     The kernel takes a validated float ``t >= 0`` and returns exactly ``s(t)``
     (bit for bit; it raises where ``s(t)`` raises).
     """
-    traced = kernel_source(s)
+    kernel: Callable[[float], float] | None = _compile((s,))
+    return kernel
+
+
+def compile_kernels(*schedules: Any) -> Callable[[float], tuple[float, ...]] | None:
+    """One kernel for several schedules: ``t -> (s1(t), s2(t), ...)``, each exact.
+
+    For a scheduler that writes two keys from one time (the lr and a momentum that
+    cycles with it), traced together so that shared work is done once.
+    """
+    return _compile(schedules) if len(schedules) > 1 else None
+
+
+def _compile(schedules: tuple[Any, ...]) -> Any:
+    traced = trace(*schedules)
     if traced is None:
         return None
-    src, consts = traced
-    code = _CODE_CACHE.get(src)
-    if code is None:
-        code = compile(src, f"<lrplan kernel {type(s).__name__}>", "exec")
-        if len(_CODE_CACHE) >= _CODE_CACHE_MAX:
-            _CODE_CACHE.clear()
-        _CODE_CACHE[src] = code
-    ns: dict[str, Any] = {**SCALAR_GLOBALS, **consts}
+    code = compiled(traced.source(), f"kernel {type(schedules[0]).__name__}")
+    ns: dict[str, Any] = {**SCALAR_GLOBALS, **traced.consts}
     exec(code, ns)
-    kernel: Callable[[float], float] = ns["kernel"]
-    for t in _sample_times(s):
+    kernel = ns["kernel"]
+    times = sorted({x for s in schedules for x in _sample_times(s)})
+    for t in times:
         try:
-            want = float(s._at(t, SCALAR))
+            want = tuple(float(s._at(t, SCALAR)) for s in schedules)
         except Exception as e:  # the kernel must raise the same way
             try:
                 kernel(t)
@@ -548,6 +596,9 @@ def compile_kernel(s: Any) -> Callable[[float], float] | None:
             got = kernel(t)
         except Exception:
             return None
-        if not _same(got, want):
+        if len(schedules) == 1:
+            got = (got,)
+        if not all(_same(a, b) for a, b in zip(got, want, strict=True)):
             return None
+    kernel.lrplan_trace = traced  # what lrplan._hot inlines into a scheduler's step
     return kernel

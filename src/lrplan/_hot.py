@@ -1,0 +1,138 @@
+"""The driver's hot step, written out for one scheduler in one configuration.
+
+Most ``scheduler.step()`` calls of a training run are alike: nothing outside
+changed the optimizer's groups since the last step, every group gets the same
+value, and the schedule is one formula of the time. :meth:`LRScheduler._arm
+<lrplan._driver.LRScheduler._arm>` notices that state after a step and asks
+:func:`hot_step` for a function that performs exactly the next steps of that
+state and nothing else. The function is generated as Python source, with
+
+* the schedule's kernel inlined (the traced formula of
+  :mod:`lrplan._schedules._kernel`, the operations that ``s(t)`` performs, in its
+  order, so the values are the same bits);
+* the key, the scale, the group count and the values written last held in
+  closure cells instead of attributes;
+* the checks that keep it exact: ``last_epoch`` is the step it expects, the
+  optimizer has the same number of groups, and each group still holds the very
+  float object it wrote (for a second key too). Anything else that could change
+  the result goes through the scheduler, which drops the function (disarms).
+
+It returns ``False``, having changed nothing, when its checks fail or a value is
+not finite and ``>= 0``; the general path then runs (and raises the precise
+error). An exception from the formula itself (a time past a schedule's end that
+must raise) propagates after ``_step_count`` was counted, as on the general path.
+
+The function takes the scheduler as its argument rather than holding it, so no
+reference cycle keeps a scheduler alive; the scheduler drops it when pickled or
+copied (it belongs to one object).
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable
+from typing import Any
+
+from ._schedules._kernel import compiled
+from ._schedules._ops import SCALAR_GLOBALS
+
+__all__ = ["hot_step"]
+
+
+def hot_step(
+    *,
+    key: str,
+    n: int,
+    scale: float,
+    written: float,
+    t: int,
+    values: list[float],
+    kernel: Callable[[float], Any],
+    key2: str | None = None,
+    written2: float | None = None,
+    also: bool = False,
+) -> Callable[[Any], bool]:
+    """The hot step for a scheduler whose ``n`` groups all hold the float ``written``.
+
+    ``kernel`` gives the schedule's value at a float time (a tuple of two values
+    when ``key2`` is written too, its groups all holding ``written2``); the lr is
+    ``scale`` times the first. ``values`` is the scheduler's list of the values
+    written (one per group), edited in place. ``t`` is the ``last_epoch`` of the
+    step that wrote them. ``also`` calls the scheduler's ``_fast_also(t)`` once the
+    values are known to be valid (it writes other keys, all or nothing).
+    """
+    traced = getattr(kernel, "lrplan_trace", None)
+    if traced is not None:  # inline the formula
+        body = ["        " + line.removeprefix("    ") for line in traced.lines]
+        returns = list(traced.returns)
+        consts = dict(traced.consts)
+    else:  # a kernel that is not a traced formula (a user function): call it
+        body = ["        _m = _kernel(t)" if key2 is None else "        _m, _m2 = _kernel(t)"]
+        returns = ["_m", "_m2"]
+        consts = {}
+    src = _source(n=n, key2=key2 is not None, also=also, body=body, returns=returns)
+    code = compiled(src, "hot step")
+    ns: dict[str, Any] = {**SCALAR_GLOBALS, **consts, "_kernel": kernel, "_inf": math.inf}
+    exec(code, ns)
+    factory: Callable[..., Callable[[Any], bool]] = ns["factory"]
+    return factory(key, key2, scale, written, written2, t, values, n)
+
+
+def _source(*, n: int, key2: bool, also: bool, body: list[str], returns: list[str]) -> str:
+    one = n == 1
+    lines = [
+        "def factory(_key, _key2, _scale, _w, _w2, _t, _values, _n):",
+        "    def hot(_s):",
+        "        nonlocal _w, _w2, _t",
+        "        if _s.last_epoch != _t:",
+        "            return False",
+        "        _gs = _s.optimizer.param_groups",
+        "        if len(_gs) != _n:",
+        "            return False",
+    ]
+    untouched = "_g[_key] is not _w" + (" or _g[_key2] is not _w2" if key2 else "")
+    if one:
+        lines += ["        _g = _gs[0]", f"        if {untouched}:", "            return False"]
+    else:
+        lines += [
+            "        for _g in _gs:",
+            f"            if {untouched}:",
+            "                return False",
+        ]
+    lines += [
+        "        _ti = _t + 1",
+        "        _s._step_count += 1",
+        "        t = _ti + 0.0",
+        *body,
+        f"        _v = _scale * {returns[0]}",
+    ]
+    valid = "0.0 <= _v < _inf"
+    if key2:
+        lines.append(f"        _v2 = {returns[1]}")
+        valid += " and 0.0 <= _v2 < _inf"
+    if also:
+        valid += " and _s._fast_also(_ti)"
+    lines += [
+        f"        if not ({valid}):",
+        "            _s._step_count -= 1",
+        "            return False",
+        "        _s.last_epoch = _t = _ti",
+        "        if _v != _w or _w == 0.0:  # else: unchanged, already in place",
+        "            _w = _v",
+    ]
+    if one:
+        lines += ["            _g[_key] = _v", "            _values[0] = _v"]
+    else:
+        lines += [
+            "            for _g in _gs:",
+            "                _g[_key] = _v",
+            "            _values[:] = [_v] * _n",
+        ]
+    if key2:
+        lines += ["        if _v2 != _w2 or _w2 == 0.0:", "            _w2 = _v2"]
+        if one:
+            lines.append("            _g[_key2] = _v2")
+        else:
+            lines += ["            for _g in _gs:", "                _g[_key2] = _v2"]
+    lines += ["        return True", "    return hot"]
+    return "\n".join(lines) + "\n"
