@@ -31,7 +31,19 @@ import numpy as np
 import torch
 from torch.optim import Optimizer
 
-from ._driver import ConfigChangePolicy, LRScheduler, _as_float, _check_time, _read
+from ._driver import (
+    _BETAS_KEYS,
+    _FLOAT_ONLY,
+    _INF,
+    ConfigChangePolicy,
+    LRScheduler,
+    _all_ok,
+    _as_float,
+    _check_time,
+    _check_value,
+    _fills_exactly,
+    _read,
+)
 from ._schedules import Constant, Cosine, Exponential, Linear, MultiStep, Polynomial, Schedule, Step
 from ._schedules import Sequence as SequenceSchedule
 from ._schedules._core import check_real
@@ -234,9 +246,11 @@ class _RunningProduct(_FunctionSchedule):
     r"""``MultiplicativeLR``'s closed form: :math:`\prod_{k=1}^{\lfloor t \rfloor} f(k)`.
 
     torch's ``MultiplicativeLR`` has no closed form; its recursive rule is
-    ``lr *= f(epoch)``. That rule is :meth:`_rechain` (one call of ``f`` per step,
-    as in torch); the product is what it amounts to from a fresh start, used only
-    for explicit random access (``set_step``, ``get_lr``).
+    ``lr *= f(epoch)``. ``MultiplicativeLR`` applies that rule itself (its
+    ``_update_lr`` and ``_fast_step``: each distinct function called once per
+    step); :meth:`_rechain` states it for the generic driver. The product is what
+    it amounts to from a fresh start, used only for explicit random access
+    (``set_step``, ``get_lr``).
     """
 
     __slots__ = ()
@@ -382,12 +396,16 @@ class MultiplicativeLR(_LambdaScheduler):
     ``lr_t = lr_{t-1} * f(t)`` for ``t >= 1`` (the lr at step 0 is the base), so
     from a fresh start :math:`\\text{lr}_t = \\text{base} \\prod_{k=1}^{t} f(k)`.
     torch has no closed form for it: ``step(epoch)`` multiplies the current lr by
-    ``f(epoch)``, and so does this class. ``f`` is called once per step, with the
-    step as an ``int``, exactly as torch calls it.
+    ``f(epoch)``, and so does this class. ``f`` is called with the step as an
+    ``int``, exactly as torch calls it.
 
     Differences from torch (no number changes where torch works): a factor that
     would make the lr negative, NaN or infinite raises ``ValueError``; a single
-    ``lr_lambda`` also drives groups added later (torch fails on the next step).
+    ``lr_lambda`` also drives groups added later (torch fails on the next step);
+    a function shared by several param groups (a single ``lr_lambda``, or the
+    same object repeated in the list) is called once per step and its factor
+    used for each of them, where torch calls it once per group. A pure function
+    gives identical numbers; a stateful one sees one call per step.
 
     Args:
         optimizer: the wrapped optimizer.
@@ -408,29 +426,227 @@ class MultiplicativeLR(_LambdaScheduler):
     _resume_holds: ClassVar[bool] = True
     _rechain_from_start: ClassVar[bool] = True
     _always_relative: ClassVar[bool] = True
-    _fast_step_safe: ClassVar[bool] = False  # its function runs once per step
+    _fast_step_safe: ClassVar[bool] = False  # the driver's fast step writes closed forms
     _owner: ClassVar[str] = "MultiplicativeLR"
+    # The distinct functions (see _factor_index) and the chained list known to be all
+    # True (see _fast_step); rebuilt whenever stale.
+    _mf_ix: tuple[list[Schedule], int, list[Callable[[Any], Any]], list[int], bool] | None = None
+    _mf_chained: list[bool] | None = None
 
     def _make_schedule(self, group_index: int, base: float) -> Schedule:
         return _RunningProduct(self._lambda_for(group_index))
 
+    def _factor_index(
+        self,
+    ) -> tuple[list[Schedule], int, list[Callable[[Any], Any]], list[int], bool]:
+        """The groups' distinct functions (by identity, in order of first use), the
+        index of each group's, and whether :meth:`_fast_step` may run at all."""
+        ix = self._mf_ix
+        schedules = self._schedules
+        if ix is not None and ix[0] is schedules and ix[1] == len(schedules):
+            return ix
+        seen: dict[int, int] = {}
+        fns: list[Callable[[Any], Any]] = []
+        of: list[int] = []
+        plain = True
+        for s in schedules:
+            assert isinstance(s, _FunctionSchedule)
+            fn = s.fn
+            plain = plain and type(s) is _RunningProduct
+            j = seen.setdefault(id(fn), len(fns))
+            if j == len(fns):
+                fns.append(fn)
+            of.append(j)
+        cls = type(self)
+        fast = (
+            plain
+            and bool(schedules)
+            and self.key not in _BETAS_KEYS
+            and cls._update_lr is MultiplicativeLR._update_lr
+            and cls._write_values is LRScheduler._write_values
+        )
+        self._mf_ix = ix = (schedules, len(schedules), fns, of, fast)
+        self._mf_chained = None
+        return ix
+
+    def _factors(self, t: Any) -> list[float]:
+        """Each group's factor ``float(f(t))``: every distinct function called once."""
+        _, _, fns, of, _ = self._factor_index()
+        arg: Any = int(t) if float(t).is_integer() else t
+        ms = [float(fn(arg)) for fn in fns]
+        return [ms[j] for j in of]
+
     def _update_lr(self, epoch: int | float | None = None) -> None:
-        if epoch is None:
+        if epoch is None and self._is_initial:
+            # torch's initial step: the base, or (resuming) the lr held; no call of f.
             super()._update_lr(None)
             return
-        # torch has no closed form here: step(epoch), and SequentialLR's restart of
-        # this child at epoch 0, run the recursive rule lr *= f(epoch).
+        # Every other step is the recursive rule lr *= f(t): step() (t = last_epoch + 1,
+        # SequentialLR's undo of the construction step included), step(epoch) and
+        # SequentialLR's restart of this child at epoch 0 (t = epoch).
         groups = self.optimizer.param_groups
         if len(groups) != len(self._bases):
             self._adopt_new_groups()
-        self.last_epoch = _check_time("step", epoch)
-        values = []
-        for i, group in enumerate(groups):
-            self._chained[i] = True
-            fn = self._schedules[i]
-            assert isinstance(fn, _RunningProduct)
-            values.append(_as_float(_read(group, self.key)) * fn._call_fn(self.last_epoch))
-        self._write_values(values)
+        t = self.last_epoch + 1 if epoch is None else _check_time("step", epoch)
+        self.last_epoch = t
+        chained = self._chained
+        for i in range(len(chained)):
+            chained[i] = True
+        factors = self._factors(t)
+        key = self.key
+        self._write_values(
+            [_as_float(_read(g, key)) * f for g, f in zip(groups, factors, strict=True)]
+        )
+
+    def _fast_step(self) -> bool:
+        """``step()``'s rule ``lr *= f(t)`` with as little per-group work as possible,
+        or ``False`` (nothing done, nothing called) when the general path must run.
+
+        It runs on whole steps ``t >= 1`` when no logging is asked for, no group was
+        added since the last step, every group is in relative mode already, and
+        every group holds a Python float, or every group holds its view of the one
+        buffer of packed tensors (see ``_pack``). Numbers, checks, errors, writes and
+        the calls of the functions are the general path's, exactly.
+        """
+        ix = self._mf_ix
+        groups = self.optimizer.param_groups
+        if ix is None or ix[0] is not self._schedules or ix[1] != len(groups):
+            ix = self._factor_index()  # stale (new schedules, groups adopted), or groups added
+        _, n, fns, of, fast = ix
+        t = self.last_epoch
+        if (
+            not fast
+            or len(groups) != n
+            or type(t) is not int
+            or t < 0
+            or self._verbose
+            or (self._chained is not self._mf_chained and not self._all_chained(n))
+        ):
+            return False
+        key = self.key
+        w = groups[0][key]
+        if type(w) is float:
+            if n == 1:
+                t += 1
+                self.last_epoch = t
+                v = w * float(fns[0](t))
+                if not (v >= 0.0 and v != _INF):
+                    _check_value(type(self).__name__, key, 0, t, v)
+                groups[0][key] = v
+                self._written = self._last_values = [v]
+                self._written_t = t
+                return True
+            return self._fast_floats(groups, w, t + 1, fns, of)
+        if isinstance(w, torch.Tensor):
+            return self._fast_tensors(groups, t + 1, fns, of)
+        return False
+
+    def _all_chained(self, n: int) -> bool:
+        """Whether every group is in relative mode (as after any step); remembered."""
+        chained = self._chained
+        if len(chained) != n or not all(chained):
+            return False
+        self._mf_chained = chained
+        return True
+
+    def _fast_floats(
+        self,
+        groups: list[dict[str, Any]],
+        w: float,
+        t: int,
+        fns: list[Callable[[Any], Any]],
+        of: list[int],
+    ) -> bool:
+        key = self.key
+        # Usually every group holds the one float object written to all of them.
+        same = True
+        for group in groups:
+            if group[key] is not w:
+                same = False
+                break
+        if same:
+            xs = None
+        else:
+            xs = list(map(self._get, groups))
+            if set(map(type, xs)) != _FLOAT_ONLY:
+                return False
+            if w != 0.0 and xs.count(w) == len(xs):
+                # Equal non-zero floats (same bits), other objects: one value for all
+                # again (a zero is left alone: 0.0 == -0.0, but their products differ).
+                xs = None
+        self.last_epoch = t
+        values: list[float]
+        if len(fns) == 1:
+            f = float(fns[0](t))
+            if xs is None:
+                v = w * f
+                if not (v >= 0.0 and v != _INF):
+                    _check_value(type(self).__name__, key, 0, t, v)
+                for group in groups:
+                    group[key] = v
+                self._written = self._last_values = [v] * len(groups)
+                self._written_t = t
+                return True
+            values = [x * f for x in xs]
+        else:
+            ms = [float(fn(t)) for fn in fns]
+            if xs is None:
+                values = [w * ms[j] for j in of]
+            else:
+                values = [x * ms[j] for x, j in zip(xs, of, strict=True)]
+        if not _all_ok(values):
+            for i, v in enumerate(values):
+                _check_value(type(self).__name__, key, i, t, v)
+        for group, v in zip(groups, values, strict=True):
+            group[key] = v
+        self._written = self._last_values = values
+        self._written_t = t
+        return True
+
+    def _fast_tensors(
+        self,
+        groups: list[dict[str, Any]],
+        t: int,
+        fns: list[Callable[[Any], Any]],
+        of: list[int],
+    ) -> bool:
+        buf = self._buf
+        views = self._buf_views
+        key = self.key
+        n = len(groups)
+        if buf is None or len(views) != n:
+            return False
+        for group, view in zip(groups, views, strict=True):
+            if group[key] is not view:
+                return False
+        self.last_epoch = t
+        current: list[float] = buf.tolist()
+        if n == 1:
+            v = current[0] * float(fns[0](t))
+            if not (v >= 0.0 and v != _INF):
+                _check_value(type(self).__name__, key, 0, t, v)
+            one = True
+        else:
+            if len(fns) == 1:
+                f = float(fns[0](t))
+                values = [x * f for x in current]
+            else:
+                ms = [float(fn(t)) for fn in fns]
+                values = [x * ms[j] for x, j in zip(current, of, strict=True)]
+            if not _all_ok(values):
+                for i, v in enumerate(values):
+                    _check_value(type(self).__name__, key, i, t, v)
+            v = values[0]
+            # One value for all? (Not for zeros: 0.0 == -0.0, and the sign may vary.)
+            one = v != 0.0 and values.count(v) == n
+        if one and _fills_exactly(buf.dtype, v):
+            buf.fill_(v)
+        else:  # as _write_values does
+            buf.copy_(torch.tensor([v] * n if one else values, dtype=buf.dtype))
+        stored: list[float] = buf.tolist()
+        self._written = self._last_values = stored
+        self._written_t = t
+        return True
 
 
 # --------------------------------------------------------------------------- step shapes
