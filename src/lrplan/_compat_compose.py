@@ -42,6 +42,7 @@ from ._atomic import atomic_load, load_child
 from ._driver import (
     _FLOAT_ONLY,
     STATE_VERSION,
+    LRScheduler,
     _as_float,
     _check_last_epoch,
     check_state_header,
@@ -286,38 +287,37 @@ class SequentialLR(_Composite):
                 leaf.last_epoch -= 1
 
     #: The open interval of epochs ``(lo, hi)`` in which the cached child is the one
-    #: to step (no milestone inside), and that child's snapshot method or ``None``.
-    _seg: tuple[float, float, Any, Any] = (0.0, 0.0, None, None)
+    #: to step (no milestone inside), and whether it is an lrplan scheduler.
+    _seg: tuple[float, float, Any, bool] = (0.0, 0.0, None, False)
 
     def step(self) -> None:  # type: ignore[override]
         """Advance one epoch: step the active child, or restart the next one at a milestone."""
         t = self.last_epoch + 1
         self.last_epoch = t
-        lo, hi, child, snapshot = self._seg
+        lo, hi, child, ours = self._seg
         if lo < t < hi:  # between two milestones: the usual step
             child.step()
         else:
             ms = self._milestones
             idx = bisect_right(ms, t)
             child = self._schedulers[idx]
-            snapshot = getattr(child, "_fast_snapshot", None)
-            self._seg = (
-                ms[idx - 1] if idx else -math.inf,
-                ms[idx] if idx < len(ms) else math.inf,
-                child,
-                snapshot,
-            )
-            if idx > 0 and ms[idx - 1] == t:
+            ours = isinstance(child, LRScheduler) and hasattr(child, "_fast_same")
+            lo = ms[idx - 1] if idx else -math.inf
+            self._seg = (lo, ms[idx] if idx < len(ms) else math.inf, child, ours)
+            if idx > 0 and lo == t:
                 if _is_composite(child):
                     _restart(child)
                 else:
                     child._update_lr(0)
             else:
                 child.step()
-        # torch records the active child's get_last_lr(); an lrplan child that gave
-        # every group one float has it at hand (the same numbers, no group reads).
-        last = snapshot() if snapshot is not None else None
-        self._last_lr = last if last is not None else child.get_last_lr()
+        # torch records the active child's get_last_lr(). An lrplan child whose last
+        # step gave every group one float (see LRScheduler._fast_snapshot) holds the
+        # same numbers in a list: a copy of it needs no group reads.
+        if ours and (values := child._last_values) is child._fast_same:
+            self._last_lr = list(values)
+        else:
+            self._last_lr = child.get_last_lr()
 
     def state_dict(self) -> dict[str, Any]:
         """Plain data: the epoch, milestones, last lrs and each child's ``state_dict()``."""
