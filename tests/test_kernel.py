@@ -206,3 +206,40 @@ def test_kernels_follow_the_driver_bit_for_bit() -> None:
         opt.step()
         sched.step()
         assert opt.param_groups[0]["lr"] == 0.3 * plan(t)
+
+
+@SETTINGS
+@given(
+    shape=st.sampled_from(["step", "multi_step", "exponential"]),
+    gamma=st.floats(0.0, 2.0),
+    size=st.integers(1, 50),
+    c=st.floats(1e-12, 1e3),
+    scale=st.floats(0.0, 10.0),
+    tp=st.integers(0, 10**7),
+)
+def test_relative_updates_compile_to_exact_kernels(
+    shape: str, gamma: float, size: int, c: float, scale: float, tp: int
+) -> None:
+    """The chained hot step's kernels give ``_rechain``'s bits (its int times as floats)."""
+    from lrplan._schedules._kernel import compile_rechain
+
+    s: lp.Schedule
+    if shape == "step":
+        s = lp.Step(step_size=size, gamma=gamma)
+    elif shape == "multi_step":
+        s = lp.MultiStep(milestones=(size, 2 * size, 2 * size, 7 * size), gamma=gamma)
+    else:
+        s = lp.Exponential(gamma=gamma)
+    kernel = compile_rechain(s, scale)
+    assert kernel is not None
+    for t0 in (tp, size - 1, size, 2 * size - 1, 7 * size):
+        if t0 >= 0:
+            assert _outcome(lambda x: kernel(c, float(t0), x), float(t0 + 1)) == _outcome(
+                lambda x: s._rechain(c, scale, t0, t0 + 1), float(t0 + 1)
+            )
+
+
+def test_a_relative_update_without_xp_is_not_traced() -> None:
+    from lrplan._schedules._kernel import compile_rechain
+
+    assert compile_rechain(lp.Cosine(steps=10, end=0.1), 0.1) is None

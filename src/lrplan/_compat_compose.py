@@ -412,6 +412,8 @@ class ChainedScheduler(_Composite):
             optimizer = scheds[0].optimizer
         _check_children(owner, optimizer, scheds)
         self._schedulers: list[Any] = scheds
+        # Whether the last child keeps lrplan's record of one float for all groups.
+        self._last_ours = isinstance(scheds[-1], LRScheduler) and hasattr(scheds[-1], "_fast_same")
         self.optimizer = optimizer
         self.verbose = bool(verbose) and verbose != "deprecated"
         self._last_lr = _lrs(optimizer)
@@ -420,9 +422,13 @@ class ChainedScheduler(_Composite):
         """Step every child, in order."""
         for scheduler in self._schedulers:
             scheduler.step()
-        snapshot = getattr(scheduler, "_fast_snapshot", None)
-        last = snapshot() if snapshot is not None else None
-        self._last_lr = last if last is not None else _lrs(self.optimizer)
+        # torch records every group's lr. When the last child is an lrplan scheduler
+        # whose step gave every group one float (see LRScheduler._fast_snapshot),
+        # its list holds exactly that: a copy needs no group reads.
+        if self._last_ours and (values := scheduler._last_values) is scheduler._fast_same:
+            self._last_lr = list(values)
+        else:
+            self._last_lr = _lrs(self.optimizer)
 
     def state_dict(self) -> dict[str, Any]:
         """Plain data: the last lrs and each child's ``state_dict()``."""

@@ -40,9 +40,9 @@ import torch
 from torch.optim import Optimizer
 from torch.optim.lr_scheduler import LRScheduler as _TorchLRScheduler
 
-from ._hot import hot_step
+from ._hot import hot_chained_step, hot_step
 from ._schedules import Schedule
-from ._schedules._kernel import compile_kernels
+from ._schedules._kernel import compile_kernels, compile_rechain
 
 __all__ = [
     "EPOCH_DEPRECATION_WARNING",
@@ -376,6 +376,7 @@ class LRScheduler(_TorchLRScheduler):
     #: disarmed; the (schedules, second schedule, fused kernel) compiled last.
     _hot: Callable[[Any], bool] | None = None
     _hot_pair: Any = None
+    _hot_rechain: Any = None
     _verbose: bool = False
     #: A subclass that overrides ``_update_lr`` sets this when its override only
     #: differs on the initial step, on ``t_prev < 0`` or on ``step(epoch)``, so the
@@ -596,7 +597,7 @@ class LRScheduler(_TorchLRScheduler):
                 fns.append(_scalar_fn(s))
             of.append(j)
         self._hot = None
-        self._hot_pair = None
+        self._hot_pair = self._hot_rechain = None
         self._idx_schedules = self._schedules
         self._idx_scales = self._scales
         self._idx_len = len(self._schedules)
@@ -741,15 +742,36 @@ class LRScheduler(_TorchLRScheduler):
             if self._written is not self._fast_same or self._written[0] is not c:
                 self._written = self._last_values = self._fast_same = [c] * len(groups)
             self.last_epoch = t
-            return True
-        for group in groups:
-            group[key] = v
-        values = [v] * len(groups)
-        self._fast_same = values
-        self.last_epoch = t
-        self._written = values
-        self._last_values = values
+        else:
+            for group in groups:
+                group[key] = v
+            values = [v] * len(groups)
+            self._fast_same = values
+            self.last_epoch = t
+            self._written = values
+            self._last_values = values
+        if same and not self._fast_write_safe:
+            self._arm_chained(t, v, len(groups), u)
         return True
+
+    def _arm_chained(self, t: int, v: float, n: int, u: float) -> None:
+        """Arm the hot step of relative mode (:func:`lrplan._hot.hot_chained_step`)
+        after a chained fast step that left every group holding ``v`` at step ``t``,
+        when the shape's relative update traces into a kernel (Step, MultiStep,
+        Exponential: ``compile_rechain``)."""
+        if self._step_count < 2 or self._verbose:
+            return
+        cached = self._hot_rechain
+        if cached is not None and cached[0] is self._idx_schedules and cached[1] == u:
+            rechain = cached[2]
+        else:
+            rechain = compile_rechain(self._schedules[0], u)
+            self._hot_rechain = (self._idx_schedules, u, rechain)
+        if rechain is None:
+            return
+        values = [v] * n
+        self._written = self._last_values = self._fast_same = values
+        self._hot = hot_chained_step(key=self.key, n=n, t=t, values=values, rechain=rechain)
 
     def _fast_packed_step(self, groups: list[dict[str, Any]]) -> bool:
         """:meth:`_fast_step` for tensor groups that are views of one buffer (:func:`_pack`).

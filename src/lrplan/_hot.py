@@ -36,7 +36,7 @@ from typing import Any
 from ._schedules._kernel import compiled
 from ._schedules._ops import SCALAR_GLOBALS
 
-__all__ = ["hot_step"]
+__all__ = ["hot_chained_step", "hot_step"]
 
 
 def hot_step(
@@ -136,3 +136,63 @@ def _source(*, n: int, key2: bool, also: bool, body: list[str], returns: list[st
             lines += ["            for _g in _gs:", "                _g[_key2] = _v2"]
     lines += ["        return True", "    return hot"]
     return "\n".join(lines) + "\n"
+
+
+def hot_chained_step(
+    *, key: str, n: int, t: int, values: list[float], rechain: Callable[..., float]
+) -> Callable[[Any], bool]:
+    """The hot step of a scheduler in relative (chained) mode (see
+    ``LRScheduler._fast_chained_step``): every group holds one float ``c`` (whoever
+    wrote it, finite and non-zero), and the next value is ``rechain(c, t, t + 1)``
+    (the shape's relative update, inlined when traced), written to every group;
+    a value equal to ``c`` is written as ``c`` itself.
+    """
+    traced = getattr(rechain, "lrplan_trace", None)
+    if traced is not None:
+        body = ["        " + line.removeprefix("    ") for line in traced.lines]
+        result = traced.returns[0]
+        consts = dict(traced.consts)
+    else:
+        body, result, consts = [], "_rechain(c, tp, t)", {}
+    lines = [
+        "def factory(_key, _t, _values, _n):",
+        "    def hot(_s):",
+        "        nonlocal _t",
+        "        if _s.last_epoch != _t:",
+        "            return False",
+        "        _gs = _s.optimizer.param_groups",
+        "        if len(_gs) != _n:",
+        "            return False",
+        "        c = _gs[0][_key]",
+        "        if type(c) is not float or not (c != 0.0 and c - c == 0.0):",
+        "            return False",
+    ]
+    if n > 1:
+        lines += [
+            "        for _g in _gs:",
+            "            if _g[_key] is not c:",
+            "                return False",
+        ]
+    lines += [
+        "        _ti = _t + 1",
+        "        _s._step_count += 1",
+        "        tp = _t + 0.0",
+        "        t = _ti + 0.0",
+        *body,
+        f"        _v = {result}",
+        "        if not (0.0 <= _v < _inf):",
+        "            _s._step_count -= 1",
+        "            return False",
+        "        _s.last_epoch = _t = _ti",
+        "        if _v == c:",
+        "            _v = c  # unchanged: the groups keep the very object",
+        "        else:",
+        "            for _g in _gs:",
+        "                _g[_key] = _v",
+    ]
+    lines += ["        _values[0] = _v"] if n == 1 else ["        _values[:] = [_v] * _n"]
+    lines += ["        return True", "    return hot"]
+    ns: dict[str, Any] = {**SCALAR_GLOBALS, **consts, "_rechain": rechain, "_inf": math.inf}
+    exec(compiled("\n".join(lines) + "\n", "hot chained step"), ns)
+    factory: Callable[..., Callable[[Any], bool]] = ns["factory"]
+    return factory(key, t, values, n)

@@ -313,7 +313,9 @@ class Tanh(FiniteShape):
 
     def _shape(self, u: Any, xp: Ops) -> Any:
         x = self.lower + (self.upper - self.lower) * (u / self.steps)
-        return self.end + (self.start - self.end) * 0.5 * (1.0 - xp.tanh(x))
+        # (1 - tanh(x)) / 2 written as 1 / (1 + exp(2x)), the same function: near the
+        # end tanh(x) is within an ulp of 1 and 1 - tanh(x) would cancel to noise.
+        return self.end + (self.start - self.end) / (1.0 + xp.exp(2.0 * x))
 
 
 # --------------------------------------------------------------------------- warmup ramps

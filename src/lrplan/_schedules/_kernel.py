@@ -54,7 +54,16 @@ from ._ops import (
     Ops,
 )
 
-__all__ = ["Traced", "compile_kernel", "compile_kernels", "compiled", "kernel_source", "trace"]
+__all__ = [
+    "Traced",
+    "compile_kernel",
+    "compile_kernels",
+    "compile_rechain",
+    "compiled",
+    "kernel_source",
+    "trace",
+    "trace_rechain",
+]
 
 #: Give up (fall back to ``SCALAR``) past this many statements: a very long
 #: sequence of phases is better served by ``SCALAR.piecewise``'s binary search.
@@ -250,7 +259,14 @@ class _Trace(Ops):
             return a
         if kb == "float" and op == "*" and _is_one(a):
             return b
-        if op in _COMPARISONS or "any" in (ka, kb) or op not in _ARITH:
+        if (
+            op == "**"
+            and type(a) in (int, float)
+            and a >= 0
+            and (kb == "float" or (type(a) is float and kb in ("int", "num")))
+        ):
+            kind = "float"  # a known base >= 0 to a real power: a float (never complex)
+        elif op in _COMPARISONS or "any" in (ka, kb) or op not in _ARITH:
             kind = "any"
         elif op == "/" or "float" in (ka, kb):
             kind = "float"
@@ -601,4 +617,45 @@ def _compile(schedules: tuple[Any, ...]) -> Any:
         if not all(_same(a, b) for a, b in zip(got, want, strict=True)):
             return None
     kernel.lrplan_trace = traced  # what lrplan._hot inlines into a scheduler's step
+    return kernel
+
+
+def trace_rechain(s: Any, scale: float) -> Traced | None:
+    """Trace ``s._rechain(c, scale, tp, t)`` on three symbols (``c``, ``tp``, ``t``),
+    or ``None``: a shape whose relative rule takes no ``xp`` (or branches in Python,
+    or may give ``None``) is not traced."""
+    tr = _Trace()
+    c, tp, t = (_Sym(tr, name, "float") for name in ("c", "tp", "t"))
+    try:
+        out = s._rechain(c, scale, tp, t, xp=tr)
+    except Exception:  # no xp parameter, Untraceable, or fails on a symbol
+        return None
+    if not isinstance(out, _Sym):
+        return None
+    ret = out.name if out.kind == "float" else f"float({out.name})"
+    return Traced(tuple(tr.lines), (ret,), tr.consts)
+
+
+def compile_rechain(s: Any, scale: float) -> Callable[[float, float, float], float] | None:
+    """``s``'s relative update ``(c, tp, t) -> s._rechain(c, scale, tp, t)`` as a
+    kernel, exact (checked at sample points), or ``None`` if it can't be traced."""
+    traced = trace_rechain(s, scale)
+    if traced is None:
+        return None
+    body = "".join(line + "\n" for line in traced.lines)
+    src = f"def kernel(c, tp, t):\n{body}    return {traced.returns[0]}\n"
+    ns: dict[str, Any] = {**SCALAR_GLOBALS, **traced.consts}
+    exec(compiled(src, f"rechain {type(s).__name__}"), ns)
+    kernel: Callable[[float, float, float], float] = ns["kernel"]
+    for tp in _sample_times(s):
+        tp = float(math.floor(tp))
+        for c in (0.1, 3.7e-4, 2.5):
+            try:
+                want = s._rechain(c, scale, tp, tp + 1.0)
+                got = kernel(c, tp, tp + 1.0)
+            except Exception:
+                return None
+            if not _same(got, want):
+                return None
+    kernel.lrplan_trace = traced  # type: ignore[attr-defined]
     return kernel

@@ -274,9 +274,13 @@ class Exponential(Schedule):
     def _at(self, t: Any, xp: Ops) -> Any:
         return xp.mul0(self.start, xp.power(self.gamma, t))
 
-    def _rechain(self, current: float, scale: float, t_prev: float, t: float) -> float | None:
+    def _rechain(
+        self, current: float, scale: float, t_prev: float, t: float, xp: Ops = SCALAR
+    ) -> float | None:
         # gamma ** (t - t_prev) stays exact where gamma ** t would underflow to 0.
-        return float(current * self.gamma ** (t - t_prev))
+        # (``xp``: traced into a kernel by lrplan._schedules._kernel.compile_rechain.)
+        out: float = current * self.gamma ** (t - t_prev)
+        return out
 
 
 @dataclasses.dataclass(frozen=True, kw_only=True, repr=False)
@@ -310,8 +314,11 @@ class Step(Schedule):
     def _at(self, t: Any, xp: Ops) -> Any:
         return xp.mul0(self.start, xp.power(self.gamma, self._count(t, xp)))
 
-    def _rechain(self, current: float, scale: float, t_prev: float, t: float) -> float | None:
-        return float(current * self.gamma ** (self._count(t, SCALAR) - self._count(t_prev, SCALAR)))
+    def _rechain(
+        self, current: float, scale: float, t_prev: float, t: float, xp: Ops = SCALAR
+    ) -> float | None:
+        out: float = current * self.gamma ** (self._count(t, xp) - self._count(t_prev, xp))
+        return out
 
 
 @dataclasses.dataclass(frozen=True, kw_only=True, repr=False)
@@ -351,9 +358,12 @@ class MultiStep(Schedule):
     def _at(self, t: Any, xp: Ops) -> Any:
         return xp.mul0(self.start, xp.power(self.gamma, xp.count_le(self.milestones, t)))
 
-    def _rechain(self, current: float, scale: float, t_prev: float, t: float) -> float | None:
-        k = SCALAR.count_le(self.milestones, t) - SCALAR.count_le(self.milestones, t_prev)
-        return float(current * self.gamma**k)
+    def _rechain(
+        self, current: float, scale: float, t_prev: float, t: float, xp: Ops = SCALAR
+    ) -> float | None:
+        k = xp.count_le(self.milestones, t) - xp.count_le(self.milestones, t_prev)
+        out: float = current * self.gamma**k
+        return out
 
     @property
     def duration(self) -> float | None:
