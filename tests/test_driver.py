@@ -882,3 +882,28 @@ def test_verbose_logs_to_the_lrplan_logger(
         for _ in range(4):
             train_step(opt2, quiet)
     assert [r for r in caplog.records if r.name == "lrplan"] == []
+
+
+@pytest.mark.parametrize("packed", [True, False])
+@pytest.mark.parametrize("cls", ["ExponentialLR", "MultiplicativeLR"])
+def test_a_value_too_large_for_a_float32_lr_is_refused_not_stored_as_inf(
+    packed: bool, cls: str
+) -> None:
+    import warnings
+
+    import lrplan
+
+    ps = [torch.nn.Parameter(torch.zeros(1)) for _ in range(2)]
+    opt = torch.optim.SGD([{"params": [p], "lr": torch.tensor(1e37)} for p in ps], lr=0.1)
+    if not packed:  # a float64 tensor beside it: the groups can't share one buffer
+        opt.param_groups[1]["lr"] = torch.tensor(1e37, dtype=torch.float64)
+    sched = (
+        lrplan.ExponentialLR(opt, gamma=100.0)
+        if cls == "ExponentialLR"
+        else lrplan.MultiplicativeLR(opt, lambda e: 100.0)
+    )
+    with warnings.catch_warnings(), pytest.raises(ValueError, match="too large for the group's"):
+        warnings.simplefilter("ignore")
+        opt.step()
+        sched.step()  # 1e39 for group 0: finite as a double, inf as a float32
+    assert all(bool(torch.isfinite(g["lr"])) for g in opt.param_groups)

@@ -39,6 +39,7 @@ from ._driver import (
     LRScheduler,
     _all_ok,
     _as_float,
+    _check_fits,
     _check_time,
     _check_value,
     _fills_exactly,
@@ -639,6 +640,8 @@ class MultiplicativeLR(_LambdaScheduler):
             v = values[0]
             # One value for all? (Not for zeros: 0.0 == -0.0, and the sign may vary.)
             one = v != 0.0 and values.count(v) == n
+        for i, x in enumerate([v] if n == 1 else values):
+            _check_fits(type(self).__name__, key, i, t, views[i], x)  # no inf in float32
         if one and _fills_exactly(buf.dtype, v):
             buf.fill_(v)
         else:  # as _write_values does

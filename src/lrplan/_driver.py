@@ -275,6 +275,16 @@ def _check_value(owner: str, key: str, group_index: int, t: float, value: float)
     return value
 
 
+def _check_fits(owner: str, key: str, group_index: int, t: float, raw: Any, value: float) -> None:
+    """Refuse a finite value that the group's tensor would store as ``inf``."""
+    if raw.is_floating_point() and value > torch.finfo(raw.dtype).max:
+        raise ValueError(
+            f"{owner}: the schedule produced {key}={value!r} for param group {group_index} "
+            f"at step {t}, too large for the group's {raw.dtype} tensor "
+            f"(largest {torch.finfo(raw.dtype).max:.6g}); it would be stored as inf"
+        )
+
+
 def _check_optimizer(owner: str, optimizer: Any) -> Optimizer:
     if not isinstance(optimizer, Optimizer):
         raise TypeError(f"{type(optimizer).__name__} is not an Optimizer")
@@ -802,14 +812,17 @@ class LRScheduler(_TorchLRScheduler):
             values = self._fast_values(float(t))
             if values is None:
                 return False
+        src: torch.Tensor | None = None
+        if values is not None or not _fills_exactly(buf.dtype, v):
+            src = torch.tensor([v] * len(groups) if values is None else values, dtype=buf.dtype)
+            if not bool(torch.isfinite(src).all()):
+                return False  # too large for the dtype: the general path raises
         if self._fast_write_safe and not self._fast_also(t):
             return False
-        if values is None and _fills_exactly(buf.dtype, v):
+        if src is None:
             buf.fill_(v)
         else:
-            if values is None:
-                values = [v] * len(groups)
-            buf.copy_(torch.tensor(values, dtype=buf.dtype))  # as _write_values does
+            buf.copy_(src)  # as _write_values does
         stored = buf.tolist()
         self.last_epoch = t
         self._written = stored
@@ -919,8 +932,13 @@ class LRScheduler(_TorchLRScheduler):
             for i, v in enumerate(values):
                 _check_value(owner, key, i, t, v)
         raw = list(map(self._get, groups))
+        float_only = set(map(type, raw)) == _FLOAT_ONLY
+        if not float_only:
+            for i, (r, v) in enumerate(zip(raw, values, strict=True)):
+                if isinstance(r, torch.Tensor):
+                    _check_fits(owner, key, i, t, r, v)
         stored: list[float]
-        if key not in _BETAS_KEYS and set(map(type, raw)) == _FLOAT_ONLY:
+        if key not in _BETAS_KEYS and float_only:
             for group, v in zip(groups, values, strict=True):
                 group[key] = v
             stored = values
