@@ -70,7 +70,10 @@ def hot_step(
         body = ["        _m = _kernel(t)" if key2 is None else "        _m, _m2 = _kernel(t)"]
         returns = ["_m", "_m2"]
         consts = {}
-    src = _source(n=n, key2=key2 is not None, also=also, body=body, returns=returns)
+    unit = traced is not None and type(scale) is float and scale == 1.0
+    src = _source(
+        n=n, key2=key2 is not None, also=also, unit_scale=unit, body=body, returns=returns
+    )
     code = compiled(src, "hot step")
     ns: dict[str, Any] = {**SCALAR_GLOBALS, **consts, "_kernel": kernel, "_inf": math.inf}
     exec(code, ns)
@@ -78,7 +81,9 @@ def hot_step(
     return factory(key, key2, scale, written, written2, t, values, n)
 
 
-def _source(*, n: int, key2: bool, also: bool, body: list[str], returns: list[str]) -> str:
+def _source(
+    *, n: int, key2: bool, also: bool, unit_scale: bool, body: list[str], returns: list[str]
+) -> str:
     one = n == 1
     lines = [
         "def factory(_key, _key2, _scale, _w, _w2, _t, _values, _n):",
@@ -86,15 +91,22 @@ def _source(*, n: int, key2: bool, also: bool, body: list[str], returns: list[st
         "        nonlocal _w, _w2, _t",
         "        if _s.last_epoch != _t:",
         "            return False",
-        "        _gs = _s.optimizer.param_groups",
-        "        if len(_gs) != _n:",
-        "            return False",
     ]
     untouched = "_g[_key] is not _w" + (" or _g[_key2] is not _w2" if key2 else "")
     if one:
-        lines += ["        _g = _gs[0]", f"        if {untouched}:", "            return False"]
+        lines += [
+            "        try:",
+            "            (_g,) = _s.optimizer.param_groups  # exactly one group",
+            "        except ValueError:",
+            "            return False",
+            f"        if {untouched}:",
+            "            return False",
+        ]
     else:
         lines += [
+            "        _gs = _s.optimizer.param_groups",
+            "        if len(_gs) != _n:",
+            "            return False",
             "        for _g in _gs:",
             f"            if {untouched}:",
             "                return False",
@@ -104,7 +116,10 @@ def _source(*, n: int, key2: bool, also: bool, body: list[str], returns: list[st
         "        _s._step_count += 1",
         "        t = _ti + 0.0",
         *body,
-        f"        _v = _scale * {returns[0]}",
+        # scale 1.0 (absolute schedules): 1.0 * x is x for a float x
+        f"        _v = {returns[0]}"
+        if unit_scale and returns[0].isidentifier()
+        else f"        _v = _scale * {returns[0]}",
     ]
     valid = "0.0 <= _v < _inf"
     if key2:

@@ -507,6 +507,73 @@ class Traced:
         return f"def kernel(t):\n{body}    return {ret}\n"
 
 
+def _safe(node: ast.AST) -> bool:
+    """Whether evaluating ``node`` can never raise (so dropping it changes nothing):
+    names, numbers, ``+ - *``, comparisons, division by a non-zero number constant,
+    and conditionals of those. Float arithmetic overflows to inf rather than raising."""
+    if isinstance(node, ast.Name | ast.Constant):
+        return True
+    if isinstance(node, ast.UnaryOp) and isinstance(node.op, ast.USub | ast.UAdd):
+        return _safe(node.operand)
+    if isinstance(node, ast.BinOp):
+        if isinstance(node.op, ast.Add | ast.Sub | ast.Mult):
+            return _safe(node.left) and _safe(node.right)
+        if isinstance(node.op, ast.Div | ast.FloorDiv | ast.Mod):
+            d = node.right
+            if not (isinstance(d, ast.Constant) and type(d.value) in (int, float)):
+                return False
+            value: Any = d.value
+            return value != 0 and math.isfinite(value) and _safe(node.left)
+        return False
+    if isinstance(node, ast.Compare):
+        return _safe(node.left) and all(_safe(c) for c in node.comparators)
+    if isinstance(node, ast.BoolOp):
+        return all(_safe(v) for v in node.values)
+    if isinstance(node, ast.IfExp):
+        return _safe(node.test) and _safe(node.body) and _safe(node.orelse)
+    return False
+
+
+def _drop_dead(lines: list[str], returns: list[str]) -> list[str]:
+    """Remove assignments nobody reads whose evaluation cannot raise (see ``_safe``):
+    a formula computes, say, a cycle index that only a disabled option would use."""
+    src = (
+        "def _f(t):\n"
+        + "".join(line + "\n" for line in lines)
+        + "    return ("
+        + ", ".join(returns)
+        + ",)\n"
+    )
+    tree = ast.parse(src)
+    changed = True
+    while changed:
+        changed = False
+        used = {
+            n.id for n in ast.walk(tree) if isinstance(n, ast.Name) and isinstance(n.ctx, ast.Load)
+        }
+        for node in ast.walk(tree):
+            body = getattr(node, "body", None)
+            if not isinstance(body, list):
+                continue
+            keep = [
+                st
+                for st in body
+                if not (
+                    isinstance(st, ast.Assign)
+                    and len(st.targets) == 1
+                    and isinstance(st.targets[0], ast.Name)
+                    and st.targets[0].id not in used
+                    and _safe(st.value)
+                )
+            ]
+            if len(keep) != len(body):
+                node.body = keep or [ast.Pass()]  # type: ignore[attr-defined]
+                changed = True
+    fn = tree.body[0]
+    assert isinstance(fn, ast.FunctionDef)
+    return ["    " + line for st in fn.body[:-1] for line in ast.unparse(st).splitlines()]
+
+
 def trace(*schedules: Any) -> Traced | None:
     """Trace the formulas of ``schedules`` on one symbolic time, or ``None`` if one
     can't be traced. What they share (a constant, an operation) is computed once."""
@@ -524,7 +591,7 @@ def trace(*schedules: Any) -> Traced | None:
             rets.append(tr.lit(float(out)))  # a constant formula
         else:
             return None
-    return Traced(tuple(tr.lines), tuple(rets), tr.consts)
+    return Traced(tuple(_drop_dead(tr.lines, rets)), tuple(rets), tr.consts)
 
 
 def kernel_source(*schedules: Any) -> tuple[str, dict[str, Any]] | None:
