@@ -184,6 +184,16 @@ def _load_children(
             load_child(child, copy.deepcopy(sub), on_config_change)
 
 
+def _has_hot_step(scheduler: Any) -> bool:
+    """Whether ``scheduler`` is an lrplan scheduler whose ``step()`` starts with the
+    driver's hot step (``_hot``) and keeps its one-float record (``_fast_same``)."""
+    return (
+        isinstance(scheduler, LRScheduler)
+        and type(scheduler).step is LRScheduler.step
+        and hasattr(scheduler, "_fast_same")
+    )
+
+
 class _Composite(_TorchLRScheduler):
     """What ``SequentialLR`` and ``ChainedScheduler`` share: a restart on request."""
 
@@ -296,12 +306,14 @@ class SequentialLR(_Composite):
         self.last_epoch = t
         lo, hi, child, ours = self._seg
         if lo < t < hi:  # between two milestones: the usual step
-            child.step()
+            # An lrplan child's armed hot step is what its step() would run first.
+            if not (ours and (hot := child._hot) is not None and hot(child)):
+                child.step()
         else:
             ms = self._milestones
             idx = bisect_right(ms, t)
             child = self._schedulers[idx]
-            ours = isinstance(child, LRScheduler) and hasattr(child, "_fast_same")
+            ours = _has_hot_step(child)
             lo = ms[idx - 1] if idx else -math.inf
             self._seg = (lo, ms[idx] if idx < len(ms) else math.inf, child, ours)
             if idx > 0 and lo == t:
@@ -412,8 +424,8 @@ class ChainedScheduler(_Composite):
             optimizer = scheds[0].optimizer
         _check_children(owner, optimizer, scheds)
         self._schedulers: list[Any] = scheds
-        # Whether the last child keeps lrplan's record of one float for all groups.
-        self._last_ours = isinstance(scheds[-1], LRScheduler) and hasattr(scheds[-1], "_fast_same")
+        # Whether the last child keeps the driver's record of one float for all groups.
+        self._last_ours = _has_hot_step(scheds[-1])
         self.optimizer = optimizer
         self.verbose = bool(verbose) and verbose != "deprecated"
         self._last_lr = _lrs(optimizer)
