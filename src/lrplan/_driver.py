@@ -727,6 +727,8 @@ class LRScheduler(_TorchLRScheduler):
         u = self._idx_uscale
         key = self.key
         c = groups[0][key]
+        if u is not None and isinstance(c, torch.Tensor):
+            return self._fast_chained_packed(groups, u)
         if u is None or type(c) is not float or not (c != 0.0 and c - c == 0.0):
             return False  # also refuses NaN and inf (c - c is NaN)
         same = True  # every group holds the object c itself
@@ -762,6 +764,47 @@ class LRScheduler(_TorchLRScheduler):
             self._last_values = values
         if same and not self._fast_write_safe:
             self._arm_chained(t, v, len(groups), u)
+        return True
+
+    def _fast_chained_packed(self, groups: list[dict[str, Any]], u: float) -> bool:
+        """:meth:`_fast_chained_step` for tensor groups that are views of one buffer
+        (see :meth:`_fast_packed_step`) and all hold one number: one read, one relative
+        update, and one ``fill_`` (nothing written when the value is unchanged)."""
+        buf = self._buf
+        views = self._buf_views
+        key = self.key
+        if buf is None or len(views) != len(groups):
+            return False
+        for group, view in zip(groups, views, strict=True):
+            if group[key] is not view:
+                return False
+        current = buf.tolist()
+        c = current[0]
+        if not (c != 0.0 and c - c == 0.0) or current.count(c) != len(current):
+            return False  # not one finite, non-zero number (equal numbers: the same bits)
+        t_prev = self.last_epoch
+        t = t_prev + 1
+        v = self._schedules[0]._rechain(c, u, t_prev, t)
+        if v is None:
+            v = u * self._idx_fns[0](float(t))
+        if not (v >= 0.0 and v < _INF):
+            return False
+        src = None
+        if v != c and not _fills_exactly(buf.dtype, v):
+            src = torch.tensor([v] * len(groups), dtype=buf.dtype)  # as _write_values does
+            if not bool(torch.isfinite(src).all()):
+                return False  # too large for the dtype: the general path raises
+        if self._fast_write_safe and not self._fast_also(t):
+            return False
+        if v != c:  # else the buffer already holds it (written again, it would not change)
+            if src is None:
+                buf.fill_(v)
+            else:
+                buf.copy_(src)
+            current = buf.tolist()
+        self.last_epoch = t
+        self._written = current
+        self._last_values = current
         return True
 
     def _arm_chained(self, t: int, v: float, n: int, u: float) -> None:
