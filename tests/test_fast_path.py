@@ -268,3 +268,43 @@ def test_the_fast_paths_are_taken() -> None:
         chain.step()
     assert all(s._fast_step() for s in chain._schedulers)
     assert math.isclose(opt.param_groups[0]["lr"], 0.1 * 0.5**2 * 0.9**4)
+
+
+@pytest.mark.parametrize("kind", ["float", "float32", "float64"])
+@pytest.mark.parametrize("composite", ["sequential", "chained"])
+def test_composites_record_the_last_lrs_of_their_step(kind: str, composite: str) -> None:
+    """SequentialLR/ChainedScheduler take their last lrs from an lrplan child's record
+    (made into tensors only when read): always the values of their last step, as
+    torch's, even when the groups change afterwards or the reads come late."""
+    from torch.optim import lr_scheduler as tls
+
+    def build(ns: Any, opt: torch.optim.Optimizer) -> Any:
+        if composite == "sequential":
+            a = ns.ConstantLR(opt, factor=0.5, total_iters=3)
+            return ns.SequentialLR(opt, [a, ns.ExponentialLR(opt, gamma=0.9)], milestones=[3])
+        return ns.ChainedScheduler([ns.StepLR(opt, step_size=2), ns.ExponentialLR(opt, 0.9)])
+
+    def plain(values: list[Any]) -> list[float]:
+        return [float(v) for v in values]
+
+    ours_opt = _optimizer([0.1, 0.2, 0.3], kind, adam=False)
+    theirs_opt = _optimizer([0.1, 0.2, 0.3], kind, adam=False)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        ours, theirs = build(lrplan, ours_opt), build(tls, theirs_opt)
+        for step in range(12):
+            ours_opt.step()
+            theirs_opt.step()
+            ours.step()
+            theirs.step()
+            if step % 3 == 2:  # a foreign change after the step: not in the record
+                for o in (ours_opt, theirs_opt):
+                    lr = o.param_groups[1]["lr"]
+                    if isinstance(lr, torch.Tensor):
+                        lr.fill_(0.05)
+                    else:
+                        o.param_groups[1]["lr"] = 0.05
+            if step % 2:
+                mine, torch_s = ours.get_last_lr(), theirs.get_last_lr()
+                assert [type(v) for v in mine] == [type(v) for v in torch_s]
+                assert plain(mine) == pytest.approx(plain(torch_s), rel=1e-6)

@@ -234,9 +234,9 @@ def test_relative_updates_compile_to_exact_kernels(
     assert kernel is not None
     for t0 in (tp, size - 1, size, 2 * size - 1, 7 * size):
         if t0 >= 0:
-            assert _outcome(lambda x: kernel(c, float(t0), x), float(t0 + 1)) == _outcome(
-                lambda x: s._rechain(c, scale, t0, t0 + 1), float(t0 + 1)
-            )
+            got = _outcome(lambda x, t0=t0: kernel(c, float(t0), x), float(t0 + 1))
+            want = _outcome(lambda x, t0=t0: s._rechain(c, scale, t0, t0 + 1), float(t0 + 1))
+            assert got == want
 
 
 def test_a_relative_update_without_xp_is_not_traced() -> None:

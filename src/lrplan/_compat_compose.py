@@ -199,6 +199,26 @@ class _Composite(_TorchLRScheduler):
 
     #: The class name in error messages (kept for subclasses as well).
     _owner: str
+    #: ``(child, values)``: the last lrs are ``values`` as the groups' types, made
+    #: when first read (tensor lrs cost a tensor each to copy; most steps never read
+    #: them). ``values`` is a list the lrplan child replaces, never edits (only its
+    #: one-float list, ``_fast_same``, is edited in place: that one is copied).
+    _lazy_last: tuple[Any, list[float]] | None = None
+    _last_lr_value: list[Any]
+
+    @property  # type: ignore[override]
+    def _last_lr(self) -> list[Any]:
+        lazy = self._lazy_last
+        if lazy is not None:
+            child, values = lazy
+            self._last_lr_value = child._as_group_types(values)
+            self._lazy_last = None
+        return self._last_lr_value
+
+    @_last_lr.setter
+    def _last_lr(self, values: list[Any]) -> None:
+        self._lazy_last = None
+        self._last_lr_value = values
 
     def _update_lr(self, epoch: int | None = None) -> None:
         """Restart at epoch 0 (what an outer ``SequentialLR`` asks at its milestone)."""
@@ -323,13 +343,15 @@ class SequentialLR(_Composite):
                     child._update_lr(0)
             else:
                 child.step()
-        # torch records the active child's get_last_lr(). An lrplan child whose last
-        # step gave every group one float (see LRScheduler._fast_snapshot) holds the
-        # same numbers in a list: a copy of it needs no group reads.
-        if ours and (values := child._last_values) is child._fast_same:
-            self._last_lr = list(values)
-        else:
+        # torch records the active child's get_last_lr(): an lrplan child's record
+        # gives the same numbers without reading the groups.
+        if not ours:
             self._last_lr = child.get_last_lr()
+        elif (values := child._last_values) is child._fast_same:
+            self._last_lr_value = list(values)  # one float for all (edited in place later)
+            self._lazy_last = None
+        else:
+            self._lazy_last = (child, values)
 
     def state_dict(self) -> dict[str, Any]:
         """Plain data: the epoch, milestones, last lrs and each child's ``state_dict()``."""
@@ -437,10 +459,15 @@ class ChainedScheduler(_Composite):
         # torch records every group's lr. When the last child is an lrplan scheduler
         # whose step gave every group one float (see LRScheduler._fast_snapshot),
         # its list holds exactly that: a copy needs no group reads.
-        if self._last_ours and (values := scheduler._last_values) is scheduler._fast_same:
-            self._last_lr = list(values)
-        else:
+        # torch records what the groups hold: the last child wrote it, and an lrplan
+        # child's record gives the same numbers without reading the groups.
+        if not self._last_ours:
             self._last_lr = _lrs(self.optimizer)
+        elif (values := scheduler._last_values) is scheduler._fast_same:
+            self._last_lr_value = list(values)  # one float for all (edited in place later)
+            self._lazy_last = None
+        else:
+            self._lazy_last = (scheduler, values)
 
     def state_dict(self) -> dict[str, Any]:
         """Plain data: the last lrs and each child's ``state_dict()``."""
