@@ -427,10 +427,15 @@ class Sequence(Schedule):
         return (0.0, *self.boundaries_)
 
     def _at(self, t: Any, xp: Ops) -> Any:
+        starts = self._starts
+        if xp is SCALAR:
+            # One time, one phase: SCALAR.piecewise's rule, without building the pieces.
+            i: int = SCALAR.count_le(starts, t) - 1
+            return self.schedules[i]._at(t - starts[i], xp)
         pieces: list[Callable[[Any], Any]] = [
             functools.partial(s._at, xp=xp) for s in self.schedules
         ]
-        return xp.piecewise(t, self._starts, pieces)
+        return xp.piecewise(t, starts, pieces)
 
     def _rechain(self, current: float, scale: float, t_prev: float, t: float) -> float | None:
         starts = self._starts
