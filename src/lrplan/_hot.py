@@ -175,19 +175,29 @@ def hot_chained_step(
         "        nonlocal _t",
         "        if _s.last_epoch != _t:",
         "            return False",
-        "        _gs = _s.optimizer.param_groups",
-        "        if len(_gs) != _n:",
-        "            return False",
-        "        c = _gs[0][_key]",
-        "        if type(c) is not float or not (c != 0.0 and c - c == 0.0):",
-        "            return False",
     ]
-    if n > 1:
+    if n == 1:
         lines += [
+            "        try:",
+            "            (_g,) = _s.optimizer.param_groups  # exactly one group",
+            "        except ValueError:",
+            "            return False",
+            "        c = _g[_key]",
+        ]
+    else:
+        lines += [
+            "        _gs = _s.optimizer.param_groups",
+            "        if len(_gs) != _n:",
+            "            return False",
+            "        c = _gs[0][_key]",
             "        for _g in _gs:",
             "            if _g[_key] is not c:",
             "                return False",
         ]
+    lines += [
+        "        if type(c) is not float or not (c != 0.0 and c - c == 0.0):",
+        "            return False",
+    ]
     lines += [
         "        _ti = _t + 1",
         "        _s._step_count += 1",
@@ -202,10 +212,15 @@ def hot_chained_step(
         "        if _v == c:",
         "            _v = c  # unchanged: the groups keep the very object",
         "        else:",
-        "            for _g in _gs:",
-        "                _g[_key] = _v",
     ]
-    lines += ["        _values[0] = _v"] if n == 1 else ["        _values[:] = [_v] * _n"]
+    if n == 1:
+        lines += ["            _g[_key] = _v", "        _values[0] = _v"]
+    else:
+        lines += [
+            "            for _g in _gs:",
+            "                _g[_key] = _v",
+            "        _values[:] = [_v] * _n",
+        ]
     lines += ["        return True", "    return hot"]
     ns: dict[str, Any] = {**SCALAR_GLOBALS, **consts, "_rechain": rechain, "_inf": math.inf}
     exec(compiled("\n".join(lines) + "\n", "hot chained step"), ns)
