@@ -308,3 +308,30 @@ def test_composites_record_the_last_lrs_of_their_step(kind: str, composite: str)
                 mine, torch_s = ours.get_last_lr(), theirs.get_last_lr()
                 assert [type(v) for v in mine] == [type(v) for v in torch_s]
                 assert plain(mine) == pytest.approx(plain(torch_s), rel=1e-6)
+
+
+def test_a_copy_of_an_armed_scheduler_steps_on_its_own() -> None:
+    """The hot step belongs to one object (it edits that object's lists): deepcopy
+    drops it, and the copy and the original then step independently and exactly."""
+    import copy
+
+    opt = _optimizer([0.1], "float", adam=False)
+    sched = lrplan.CosineAnnealingLR(opt, T_max=10)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        for _ in range(4):
+            opt.step()
+            sched.step()
+        assert sched._hot is not None
+        opt2, sched2 = copy.deepcopy((opt, sched))
+        assert sched2._hot is None and sched2.optimizer is opt2
+        for _ in range(3):
+            opt2.step()
+            sched2.step()
+        assert sched.last_epoch == 4 and sched2.last_epoch == 7
+        assert sched.get_last_lr() == [opt.param_groups[0]["lr"]]
+        for _ in range(3):
+            opt.step()
+            sched.step()
+        assert opt.param_groups[0]["lr"] == opt2.param_groups[0]["lr"]
+        assert sched.get_last_lr() == sched2.get_last_lr()
