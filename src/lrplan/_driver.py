@@ -387,6 +387,9 @@ class LRScheduler(_TorchLRScheduler):
     _hot: Callable[[Any], bool] | None = None
     _hot_pair: Any = None
     _hot_rechain: Any = None
+    #: ``(stored, v)``: the packed fast step filled the buffer with the float ``v`` and
+    #: read back ``stored`` (still ``_written`` while nothing else wrote).
+    _buf_fill: tuple[list[float], float] | None = None
     _verbose: bool = False
     #: A subclass that overrides ``_update_lr`` sets this when its override only
     #: differs on the initial step, on ``t_prev < 0`` or on ``step(epoch)``, so the
@@ -862,11 +865,19 @@ class LRScheduler(_TorchLRScheduler):
                 return False  # too large for the dtype: the general path raises
         if self._fast_write_safe and not self._fast_also(t):
             return False
+        fill = self._buf_fill
+        if src is None and fill is not None and fill[0] is self._written and fill[1] == v:
+            # The buffer holds (just read) what filling it with this very number stored
+            # last time (StepLR between its steps): filling it again changes nothing.
+            self.last_epoch = t
+            self._last_values = self._written
+            return True
         if src is None:
             buf.fill_(v)
         else:
             buf.copy_(src)  # as _write_values does
         stored = buf.tolist()
+        self._buf_fill = (stored, v) if src is None else None
         self.last_epoch = t
         self._written = stored
         self._last_values = stored
