@@ -611,15 +611,12 @@ class MultiplicativeLR(_LambdaScheduler):
         fns: list[Callable[[Any], Any]],
         of: list[int],
     ) -> bool:
-        buf = self._buf
+        buf = self._packed_buffer(groups)
+        if buf is None:
+            return False
         views = self._buf_views
         key = self.key
         n = len(groups)
-        if buf is None or len(views) != n:
-            return False
-        for group, view in zip(groups, views, strict=True):
-            if group[key] is not view:
-                return False
         self.last_epoch = t
         current: list[float] = buf.tolist()
         if n == 1:

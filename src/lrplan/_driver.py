@@ -741,12 +741,9 @@ class LRScheduler(_TorchLRScheduler):
                 if type(x) is not float or x != c:
                     return False
                 same = False
-        t_prev = self.last_epoch
-        t = t_prev + 1
-        v = self._schedules[0]._rechain(c, u, t_prev, t)
+        t = self.last_epoch + 1
+        v = self._rechained(c, u)
         if v is None:
-            v = u * self._idx_fns[0](float(t))
-        if not (v >= 0.0 and v < _INF):
             return False
         if v == c:
             v = c
@@ -773,24 +770,16 @@ class LRScheduler(_TorchLRScheduler):
         """:meth:`_fast_chained_step` for tensor groups that are views of one buffer
         (see :meth:`_fast_packed_step`) and all hold one number: one read, one relative
         update, and one ``fill_`` (nothing written when the value is unchanged)."""
-        buf = self._buf
-        views = self._buf_views
-        key = self.key
-        if buf is None or len(views) != len(groups):
+        buf = self._packed_buffer(groups)
+        if buf is None:
             return False
-        for group, view in zip(groups, views, strict=True):
-            if group[key] is not view:
-                return False
         current = buf.tolist()
         c = current[0]
         if not (c != 0.0 and c - c == 0.0) or current.count(c) != len(current):
             return False  # not one finite, non-zero number (equal numbers: the same bits)
-        t_prev = self.last_epoch
-        t = t_prev + 1
-        v = self._schedules[0]._rechain(c, u, t_prev, t)
+        t = self.last_epoch + 1
+        v = self._rechained(c, u)
         if v is None:
-            v = u * self._idx_fns[0](float(t))
-        if not (v >= 0.0 and v < _INF):
             return False
         src = None
         if v != c and not _fills_exactly(buf.dtype, v):
@@ -809,6 +798,28 @@ class LRScheduler(_TorchLRScheduler):
         self._written = current
         self._last_values = current
         return True
+
+    def _rechained(self, c: float, u: float) -> float | None:
+        """The relative (chained) step of the one schedule from ``c``, the value every
+        group holds: ``_rechain``, or the closed form where the ratio is undefined, as
+        the general path computes it; ``None`` unless finite and ``>= 0``."""
+        t_prev = self.last_epoch
+        v = self._schedules[0]._rechain(c, u, t_prev, t_prev + 1)
+        if v is None:
+            v = u * self._idx_fns[0](float(t_prev + 1))
+        return v if v >= 0.0 and v < _INF else None
+
+    def _packed_buffer(self, groups: list[dict[str, Any]]) -> torch.Tensor | None:
+        """The packed buffer (:func:`_pack`) when every group still holds its view of it."""
+        buf = self._buf
+        views = self._buf_views
+        if buf is None or len(views) != len(groups):
+            return None
+        key = self.key
+        for group, view in zip(groups, views, strict=True):
+            if group[key] is not view:
+                return None
+        return buf
 
     def _arm_chained(self, t: int, v: float, n: int, u: float) -> None:
         """Arm the hot step of relative mode (:func:`lrplan._hot.hot_chained_step`)
@@ -836,15 +847,8 @@ class LRScheduler(_TorchLRScheduler):
         that differs from what was stored) and written with one ``fill_`` (one value
         for all) or one ``copy_``, rounding as the general path does.
         """
-        buf = self._buf
-        views = self._buf_views
-        if buf is None or len(views) != len(groups):
-            return False
-        key = self.key
-        for group, w in zip(groups, views, strict=True):
-            if group[key] is not w:
-                return False
-        if buf.tolist() != self._written:
+        buf = self._packed_buffer(groups)
+        if buf is None or buf.tolist() != self._written:
             return False
         t = self.last_epoch + 1
         u = self._idx_uscale
