@@ -61,24 +61,50 @@ def hot_step(
     step that wrote them. ``also`` calls the scheduler's ``_fast_also(t)`` once the
     values are known to be valid (it writes other keys, all or nothing).
     """
-    traced = getattr(kernel, "lrplan_trace", None)
-    if traced is not None:  # inline the formula
-        body = ["        " + line.removeprefix("    ") for line in traced.lines]
-        returns = list(traced.returns)
-        consts = dict(traced.consts)
-    else:  # a kernel that is not a traced formula (a user function): call it
-        body = ["        _m = _kernel(t)" if key2 is None else "        _m, _m2 = _kernel(t)"]
-        returns = ["_m", "_m2"]
-        consts = {}
-    unit = traced is not None and type(scale) is float and scale == 1.0
+    call = "        _m = _kernel(t)" if key2 is None else "        _m, _m2 = _kernel(t)"
+    body, returns, consts, traced = _inlined(kernel, call, ["_m", "_m2"])
+    unit = traced and type(scale) is float and scale == 1.0
     src = _source(
         n=n, key2=key2 is not None, also=also, unit_scale=unit, body=body, returns=returns
     )
-    code = compiled(src, "hot step")
-    ns: dict[str, Any] = {**SCALAR_GLOBALS, **consts, "_kernel": kernel, "_inf": math.inf}
-    exec(code, ns)
-    factory: Callable[..., Callable[[Any], bool]] = ns["factory"]
+    factory = _factory(src, "hot step", consts, kernel)
     return factory(key, key2, scale, written, written2, t, values, n)
+
+
+def _inlined(
+    kernel: Callable[..., Any], call: str, names: list[str]
+) -> tuple[list[str], list[str], dict[str, Any], bool]:
+    """The lines that compute ``kernel``'s values in a hot step, their names, the
+    constants they read, and whether the formula was inlined: a traced kernel's
+    body (see :mod:`lrplan._schedules._kernel`), else ``call`` of it as ``_kernel``
+    (a user function), whose results are ``names``."""
+    traced = getattr(kernel, "lrplan_trace", None)
+    if traced is None:
+        return [call], names, {}, False
+    body = ["        " + line.removeprefix("    ") for line in traced.lines]
+    return body, list(traced.returns), dict(traced.consts), True
+
+
+def _factory(
+    src: str, name: str, consts: dict[str, Any], kernel: Callable[..., Any]
+) -> Callable[..., Callable[[Any], bool]]:
+    """Compile ``src`` (cached by its text) and return its ``factory``."""
+    ns: dict[str, Any] = {**SCALAR_GLOBALS, **consts, "_kernel": kernel, "_inf": math.inf}
+    exec(compiled(src, name), ns)
+    factory: Callable[..., Callable[[Any], bool]] = ns["factory"]
+    return factory
+
+
+def _store(one: bool, key: str, value: str, pad: str) -> list[str]:
+    """Lines that write ``value`` into every group's ``key`` (``_g``: the one group)."""
+    if one:
+        return [f"{pad}_g[{key}] = {value}"]
+    return [f"{pad}for _g in _gs:", f"{pad}    _g[{key}] = {value}"]
+
+
+def _record(one: bool, pad: str) -> str:
+    """The line that records ``_v`` as every group's value in ``_values``, in place."""
+    return f"{pad}_values[0] = _v" if one else f"{pad}_values[:] = [_v] * _n"
 
 
 def _source(
@@ -135,20 +161,10 @@ def _source(
         "        if _v != _w or _w == 0.0:  # else: unchanged, already in place",
         "            _w = _v",
     ]
-    if one:
-        lines += ["            _g[_key] = _v", "            _values[0] = _v"]
-    else:
-        lines += [
-            "            for _g in _gs:",
-            "                _g[_key] = _v",
-            "            _values[:] = [_v] * _n",
-        ]
+    lines += [*_store(one, "_key", "_v", " " * 12), _record(one, " " * 12)]
     if key2:
         lines += ["        if _v2 != _w2 or _w2 == 0.0:", "            _w2 = _v2"]
-        if one:
-            lines.append("            _g[_key2] = _v2")
-        else:
-            lines += ["            for _g in _gs:", "                _g[_key2] = _v2"]
+        lines += _store(one, "_key2", "_v2", " " * 12)
     lines += ["        return True", "    return hot"]
     return "\n".join(lines) + "\n"
 
@@ -162,13 +178,7 @@ def hot_chained_step(
     (the shape's relative update, inlined when traced), written to every group;
     a value equal to ``c`` is written as ``c`` itself.
     """
-    traced = getattr(rechain, "lrplan_trace", None)
-    if traced is not None:
-        body = ["        " + line.removeprefix("    ") for line in traced.lines]
-        result = traced.returns[0]
-        consts = dict(traced.consts)
-    else:
-        body, result, consts = [], "_rechain(c, tp, t)", {}
+    body, returns, consts, _ = _inlined(rechain, "        _m = _kernel(c, tp, t)", ["_m"])
     lines = [
         "def factory(_key, _t, _values, _n):",
         "    def hot(_s):",
@@ -204,7 +214,7 @@ def hot_chained_step(
         "        tp = _t + 0.0",
         "        t = _ti + 0.0",
         *body,
-        f"        _v = {result}",
+        f"        _v = {returns[0]}",
         "        if not (0.0 <= _v < _inf):",
         "            _s._step_count -= 1",
         "            return False",
@@ -213,16 +223,7 @@ def hot_chained_step(
         "            _v = c  # unchanged: the groups keep the very object",
         "        else:",
     ]
-    if n == 1:
-        lines += ["            _g[_key] = _v", "        _values[0] = _v"]
-    else:
-        lines += [
-            "            for _g in _gs:",
-            "                _g[_key] = _v",
-            "        _values[:] = [_v] * _n",
-        ]
+    lines += [*_store(n == 1, "_key", "_v", " " * 12), _record(n == 1, " " * 8)]
     lines += ["        return True", "    return hot"]
-    ns: dict[str, Any] = {**SCALAR_GLOBALS, **consts, "_rechain": rechain, "_inf": math.inf}
-    exec(compiled("\n".join(lines) + "\n", "hot chained step"), ns)
-    factory: Callable[..., Callable[[Any], bool]] = ns["factory"]
+    factory = _factory("\n".join(lines) + "\n", "hot chained step", consts, rechain)
     return factory(key, t, values, n)
