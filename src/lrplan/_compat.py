@@ -37,11 +37,11 @@ from ._driver import (
     _INF,
     ConfigChangePolicy,
     LRScheduler,
-    _all_ok,
     _as_float,
     _check_fits,
     _check_time,
     _check_value,
+    _check_values,
     _fills_exactly,
     _read,
 )
@@ -595,9 +595,7 @@ class MultiplicativeLR(_LambdaScheduler):
                 values = [w * ms[j] for j in of]
             else:
                 values = [x * ms[j] for x, j in zip(xs, of, strict=True)]
-        if not _all_ok(values):
-            for i, v in enumerate(values):
-                _check_value(type(self).__name__, key, i, t, v)
+        _check_values(type(self).__name__, key, t, values)
         for group, v in zip(groups, values, strict=True):
             group[key] = v
         self._written = self._last_values = values
@@ -631,9 +629,7 @@ class MultiplicativeLR(_LambdaScheduler):
             else:
                 ms = [float(fn(t)) for fn in fns]
                 values = [x * ms[j] for x, j in zip(current, of, strict=True)]
-            if not _all_ok(values):
-                for i, v in enumerate(values):
-                    _check_value(type(self).__name__, key, i, t, v)
+            _check_values(type(self).__name__, key, t, values)
             v = values[0]
             # One value for all? (Not for zeros: 0.0 == -0.0, and the sign may vary.)
             one = v != 0.0 and values.count(v) == n

@@ -205,6 +205,14 @@ def _all_ok(values: list[float]) -> bool:
     return not values or (min(values) >= 0.0 and sum(values) < math.inf)
 
 
+def _check_values(owner: str, key: str, t: float, values: list[float]) -> None:
+    """Raise :func:`_check_value`'s error for the first value that is not finite and
+    ``>= 0``; one fast pass (:func:`_all_ok`) when all are."""
+    if not _all_ok(values):
+        for i, v in enumerate(values):
+            _check_value(owner, key, i, t, v)
+
+
 # --------------------------------------------------------------------------- call-order check
 
 
@@ -986,9 +994,7 @@ class LRScheduler(_TorchLRScheduler):
         values = list(values)
         if len(values) != len(groups):
             raise ValueError(f"{owner}: {len(values)} values for {len(groups)} param groups")
-        if not _all_ok(values):
-            for i, v in enumerate(values):
-                _check_value(owner, key, i, t, v)
+        _check_values(owner, key, t, values)
         raw = list(map(self._get, groups))
         float_only = set(map(type, raw)) == _FLOAT_ONLY
         if not float_only:
