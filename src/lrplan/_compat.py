@@ -29,22 +29,11 @@ from typing import Any, ClassVar
 
 import numpy as np
 import torch
+import torch.optim.lr_scheduler as _torch
 from torch.optim import Optimizer
 
-from ._driver import (
-    _BETAS_KEYS,
-    _FLOAT_ONLY,
-    _INF,
-    ConfigChangePolicy,
-    LRScheduler,
-    _as_float,
-    _check_fits,
-    _check_time,
-    _check_value,
-    _check_values,
-    _fills_exactly,
-    _read,
-)
+from ._driver import ConfigChangePolicy, ScheduleDriven
+from ._groups import as_float, read
 from ._schedules import Constant, Cosine, Exponential, Linear, MultiStep, Polynomial, Schedule, Step
 from ._schedules import Sequence as SequenceSchedule
 from ._schedules._core import check_real
@@ -98,7 +87,7 @@ def _plain(value: Any) -> Any:
 # --------------------------------------------------------------------------- torch's recursion
 
 
-class _TorchRecursion(LRScheduler):
+class _TorchRecursion(ScheduleDriven):
     """The driver plus the protocol-level rules of torch's recursive ``get_lr``.
 
     The driver writes the closed form while a group holds what it last wrote and
@@ -126,9 +115,6 @@ class _TorchRecursion(LRScheduler):
     _resume_holds: ClassVar[bool] = False
     _rechain_from_start: ClassVar[bool] = False
     _always_relative: ClassVar[bool] = False
-    # The rules above only touch the initial step and t_prev < 0; the driver's
-    # fast path (untouched float groups, t_prev >= 0) is exact for these classes.
-    _fast_step_safe: ClassVar[bool] = True
 
     def _adopt_new_groups(self) -> None:
         n = len(self._bases)
@@ -137,47 +123,15 @@ class _TorchRecursion(LRScheduler):
             for i in range(n, len(self._bases)):
                 self._chained[i] = True
 
-    def _extra_state(self) -> dict[str, Any]:
-        # torch's get_last_lr() after a resume is this scheduler's own last values,
-        # which differ from what the groups hold when several schedulers share them.
-        return {"last_lr": list(self._last_values)}
-
-    def _load_extra_state(self, state: Mapping[str, Any]) -> None:
-        last = state.get("last_lr")
-        self._saved_last_lr = [float(v) for v in last] if isinstance(last, list) else None
-
-    def load_state_dict(  # type: ignore[override]
-        self, state_dict: Mapping[str, Any], *, on_config_change: ConfigChangePolicy = "error"
-    ) -> None:
-        """Restore the state (see :meth:`lrplan.LRScheduler.load_state_dict`).
-
-        ``get_last_lr()`` then returns this scheduler's own last values, as torch's
-        does, even where another scheduler on the same groups wrote after it.
-        """
-        super().load_state_dict(state_dict, on_config_change=on_config_change)
-        saved = getattr(self, "_saved_last_lr", None)
-        if saved is not None and len(saved) == len(self._last_values):
-            self._last_values = saved
-
-    def _update_lr(self, epoch: int | float | None = None) -> None:
-        if epoch is not None or not self._chainable:
-            super()._update_lr(epoch)
-            return
-        t_prev = self.last_epoch
-        initial = bool(self._is_initial)
+    def _next_values(self, t_prev: float, t: float) -> list[float]:
+        initial = self._is_initial
         hold = self._resume_holds and initial and t_prev >= 0
         from_start = self._rechain_from_start and not initial and t_prev < 0
-        if not (hold or from_start or self._always_relative):
-            super()._update_lr(None)
-            return
-        groups = self.optimizer.param_groups
-        if len(groups) != len(self._bases):
-            self._adopt_new_groups()
-        t = t_prev + 1
-        self.last_epoch = t
+        if not self._chainable or not (hold or from_start or self._always_relative):
+            return super()._next_values(t_prev, t)
         values: list[float] = []
-        for i, group in enumerate(groups):
-            cur = _as_float(_read(group, self.key))
+        for i, group in enumerate(self.optimizer.param_groups):
+            cur = as_float(read(group, self.key))
             self._chained[i] = True
             if hold:
                 values.append(cur)
@@ -186,7 +140,7 @@ class _TorchRecursion(LRScheduler):
                 values.append(self._closed(i, t) if new is None else new)
             else:
                 values.append(self._relative_step(i, cur, t_prev, t))
-        self._write_values(values)
+        return values
 
 
 # --------------------------------------------------------------------------- user functions
@@ -218,16 +172,6 @@ class _FunctionSchedule(Schedule):
 
     def _value(self, t: float) -> float:
         return self._call_fn(t)
-
-    def _scalar_kernel(self) -> Callable[[float], float]:
-        if type(self)._value is not _FunctionSchedule._value:
-            return self
-        fn = self.fn
-
-        def kernel(t: float) -> float:  # _call_fn, for a float t
-            return float(fn(int(t) if t.is_integer() else t))
-
-        return kernel
 
     def to_config(self) -> dict[str, Any]:
         name = getattr(self.fn, "__qualname__", type(self.fn).__qualname__)
@@ -314,12 +258,13 @@ class _LambdaScheduler(_TorchRecursion):
         self.lr_lambdas, self._single_lambda = _lambdas(self._owner, optimizer, lr_lambda)
         super().__init__(optimizer, last_epoch, verbose)
 
-    def _extra_state(self) -> dict[str, Any]:
-        return {**super()._extra_state(), **self._lambdas_state()}
+    def _torch_state(self) -> dict[str, Any]:
+        return {**super()._torch_state(), **self._lambdas_state()}
 
-    def _load_extra_state(self, state: Mapping[str, Any]) -> None:
-        super()._load_extra_state(state)
-        self._load_lambdas_state(state)
+    def _load_torch_state(self, state: Mapping[str, Any]) -> None:
+        super()._load_torch_state(state)
+        if "lr_lambdas" in state:
+            self._load_lambdas_state(state)
 
     def _lambda_for(self, group_index: int) -> Callable[[Any], float]:
         if group_index < len(self.lr_lambdas):
@@ -360,7 +305,7 @@ class _LambdaScheduler(_TorchRecursion):
                 vars(fn).update(attrs)
 
 
-class LambdaLR(_LambdaScheduler):
+class LambdaLR(_LambdaScheduler, _torch.LambdaLR):
     """``lr = base_lr * lr_lambda(epoch)``: torch's ``LambdaLR``, same numbers.
 
     Like torch's, it is not chainable: each step writes ``base * f(t)``, whatever
@@ -391,7 +336,7 @@ class LambdaLR(_LambdaScheduler):
         return _FunctionSchedule(self._lambda_for(group_index))
 
 
-class MultiplicativeLR(_LambdaScheduler):
+class MultiplicativeLR(_LambdaScheduler, _torch.MultiplicativeLR):
     """Multiply the lr by ``lr_lambda(epoch)`` at every step: torch's ``MultiplicativeLR``.
 
     ``lr_t = lr_{t-1} * f(t)`` for ``t >= 1`` (the lr at step 0 is the base), so
@@ -424,231 +369,40 @@ class MultiplicativeLR(_LambdaScheduler):
         [0.125]
     """
 
-    _resume_holds: ClassVar[bool] = True
-    _rechain_from_start: ClassVar[bool] = True
-    _always_relative: ClassVar[bool] = True
-    _fast_step_safe: ClassVar[bool] = False  # the driver's fast step writes closed forms
     _owner: ClassVar[str] = "MultiplicativeLR"
-    # The distinct functions (see _factor_index) and the chained list known to be all
-    # True (see _fast_step); rebuilt whenever stale.
-    _mf_ix: tuple[list[Schedule], int, list[Callable[[Any], Any]], list[int], bool] | None = None
-    _mf_chained: list[bool] | None = None
 
     def _make_schedule(self, group_index: int, base: float) -> Schedule:
         return _RunningProduct(self._lambda_for(group_index))
 
-    def _factor_index(
-        self,
-    ) -> tuple[list[Schedule], int, list[Callable[[Any], Any]], list[int], bool]:
-        """The groups' distinct functions (by identity, in order of first use), the
-        index of each group's, and whether :meth:`_fast_step` may run at all."""
-        ix = self._mf_ix
-        schedules = self._schedules
-        if ix is not None and ix[0] is schedules and ix[1] == len(schedules):
-            return ix
-        seen: dict[int, int] = {}
-        fns: list[Callable[[Any], Any]] = []
-        of: list[int] = []
-        plain = True
-        for s in schedules:
-            assert isinstance(s, _FunctionSchedule)
-            fn = s.fn
-            plain = plain and type(s) is _RunningProduct
-            j = seen.setdefault(id(fn), len(fns))
-            if j == len(fns):
-                fns.append(fn)
-            of.append(j)
-        cls = type(self)
-        fast = (
-            plain
-            and bool(schedules)
-            and self.key not in _BETAS_KEYS
-            and cls._update_lr is MultiplicativeLR._update_lr
-            and cls._write_values is LRScheduler._write_values
-        )
-        self._mf_ix = ix = (schedules, len(schedules), fns, of, fast)
-        self._mf_chained = None
-        return ix
-
-    def _factors(self, t: Any) -> list[float]:
-        """Each group's factor ``float(f(t))``: every distinct function called once."""
-        _, _, fns, of, _ = self._factor_index()
-        arg: Any = int(t) if float(t).is_integer() else t
-        ms = [float(fn(arg)) for fn in fns]
-        return [ms[j] for j in of]
-
-    def _update_lr(self, epoch: int | float | None = None) -> None:
-        if epoch is None and self._is_initial:
+    def _next_values(self, t_prev: float, t: float) -> list[float]:
+        if self._is_initial:
             # torch's initial step: the base, or (resuming) the lr held; no call of f.
-            super()._update_lr(None)
-            return
-        # Every other step is the recursive rule lr *= f(t): step() (t = last_epoch + 1,
-        # SequentialLR's undo of the construction step included), step(epoch) and
-        # SequentialLR's restart of this child at epoch 0 (t = epoch).
-        groups = self.optimizer.param_groups
-        if len(groups) != len(self._bases):
-            self._adopt_new_groups()
-        t = self.last_epoch + 1 if epoch is None else _check_time("step", epoch)
-        self.last_epoch = t
-        chained = self._chained
-        for i in range(len(chained)):
-            chained[i] = True
-        factors = self._factors(t)
-        key = self.key
-        self._write_values(
-            [_as_float(_read(g, key)) * f for g, f in zip(groups, factors, strict=True)]
-        )
+            if t_prev < 0:
+                return super()._next_values(t_prev, t)
+            return [as_float(read(g, self.key)) for g in self.optimizer.param_groups]
+        # Every other step is the recursive rule lr *= f(t): step(), step(epoch) and
+        # SequentialLR's restart of this child. A function shared by several groups
+        # is called once per step.
+        arg: Any = int(t) if float(t).is_integer() else t
+        factors: dict[int, float] = {}
+        values = []
+        for i, group in enumerate(self.optimizer.param_groups):
+            self._chained[i] = True
+            fn = self._lambda_for(i)
+            if id(fn) not in factors:
+                factors[id(fn)] = float(fn(arg))
+            values.append(as_float(read(group, self.key)) * factors[id(fn)])
+        return values
 
-    def _fast_step(self) -> bool:
-        """``step()``'s rule ``lr *= f(t)`` with as little per-group work as possible,
-        or ``False`` (nothing done, nothing called) when the general path must run.
-
-        It runs on whole steps ``t >= 1`` when no logging is asked for, no group was
-        added since the last step, every group is in relative mode already, and
-        every group holds a Python float, or every group holds its view of the one
-        buffer of packed tensors (see ``_pack``). Numbers, checks, errors, writes and
-        the calls of the functions are the general path's, exactly.
-        """
-        ix = self._mf_ix
-        groups = self.optimizer.param_groups
-        if ix is None or ix[0] is not self._schedules or ix[1] != len(groups):
-            ix = self._factor_index()  # stale (new schedules, groups adopted), or groups added
-        _, n, fns, of, fast = ix
-        t = self.last_epoch
-        if (
-            not fast
-            or len(groups) != n
-            or type(t) is not int
-            or t < 0
-            or self._verbose
-            or (self._chained is not self._mf_chained and not self._all_chained(n))
-        ):
-            return False
-        key = self.key
-        w = groups[0][key]
-        if type(w) is float:
-            if n == 1:
-                t += 1
-                self.last_epoch = t
-                v = w * float(fns[0](t))
-                if not (v >= 0.0 and v != _INF):
-                    _check_value(type(self).__name__, key, 0, t, v)
-                groups[0][key] = v
-                self._written = self._last_values = [v]
-                self._written_t = t
-                return True
-            return self._fast_floats(groups, w, t + 1, fns, of)
-        if isinstance(w, torch.Tensor):
-            return self._fast_tensors(groups, t + 1, fns, of)
-        return False
-
-    def _all_chained(self, n: int) -> bool:
-        """Whether every group is in relative mode (as after any step); remembered."""
-        chained = self._chained
-        if len(chained) != n or not all(chained):
-            return False
-        self._mf_chained = chained
-        return True
-
-    def _fast_floats(
-        self,
-        groups: list[dict[str, Any]],
-        w: float,
-        t: int,
-        fns: list[Callable[[Any], Any]],
-        of: list[int],
-    ) -> bool:
-        key = self.key
-        # Usually every group holds the one float object written to all of them.
-        same = True
-        for group in groups:
-            if group[key] is not w:
-                same = False
-                break
-        if same:
-            xs = None
-        else:
-            xs = list(map(self._get, groups))
-            if set(map(type, xs)) != _FLOAT_ONLY:
-                return False
-            if w != 0.0 and xs.count(w) == len(xs):
-                # Equal non-zero floats (same bits), other objects: one value for all
-                # again (a zero is left alone: 0.0 == -0.0, but their products differ).
-                xs = None
-        self.last_epoch = t
-        values: list[float]
-        if len(fns) == 1:
-            f = float(fns[0](t))
-            if xs is None:
-                v = w * f
-                if not (v >= 0.0 and v != _INF):
-                    _check_value(type(self).__name__, key, 0, t, v)
-                for group in groups:
-                    group[key] = v
-                self._written = self._last_values = [v] * len(groups)
-                self._written_t = t
-                return True
-            values = [x * f for x in xs]
-        else:
-            ms = [float(fn(t)) for fn in fns]
-            if xs is None:
-                values = [w * ms[j] for j in of]
-            else:
-                values = [x * ms[j] for x, j in zip(xs, of, strict=True)]
-        _check_values(type(self).__name__, key, t, values)
-        for group, v in zip(groups, values, strict=True):
-            group[key] = v
-        self._written = self._last_values = values
-        self._written_t = t
-        return True
-
-    def _fast_tensors(
-        self,
-        groups: list[dict[str, Any]],
-        t: int,
-        fns: list[Callable[[Any], Any]],
-        of: list[int],
-    ) -> bool:
-        buf = self._packed_buffer(groups)
-        if buf is None:
-            return False
-        views = self._buf_views
-        key = self.key
-        n = len(groups)
-        self.last_epoch = t
-        current: list[float] = buf.tolist()
-        if n == 1:
-            v = current[0] * float(fns[0](t))
-            if not (v >= 0.0 and v != _INF):
-                _check_value(type(self).__name__, key, 0, t, v)
-            one = True
-        else:
-            if len(fns) == 1:
-                f = float(fns[0](t))
-                values = [x * f for x in current]
-            else:
-                ms = [float(fn(t)) for fn in fns]
-                values = [x * ms[j] for x, j in zip(current, of, strict=True)]
-            _check_values(type(self).__name__, key, t, values)
-            v = values[0]
-            # One value for all? (Not for zeros: 0.0 == -0.0, and the sign may vary.)
-            one = v != 0.0 and values.count(v) == n
-        for i, x in enumerate([v] if n == 1 else values):
-            _check_fits(type(self).__name__, key, i, t, views[i], x)  # no inf in float32
-        if one and _fills_exactly(buf.dtype, v):
-            buf.fill_(v)
-        else:  # as _write_values does
-            buf.copy_(torch.tensor([v] * n if one else values, dtype=buf.dtype))
-        stored: list[float] = buf.tolist()
-        self._written = self._last_values = stored
-        self._written_t = t
-        return True
+    def _get_closed_form_lr(self) -> list[float]:
+        # torch's MultiplicativeLR has no closed form: step(epoch) multiplies too.
+        return self._next_values(self.last_epoch - 1, self.last_epoch)
 
 
 # --------------------------------------------------------------------------- step shapes
 
 
-class StepLR(_TorchRecursion):
+class StepLR(_TorchRecursion, _torch.StepLR):
     """Decay the lr by ``gamma`` every ``step_size`` epochs: torch's ``StepLR``.
 
     Closed form ``base * gamma ** (epoch // step_size)`` (:class:`lrplan.Step`);
@@ -668,6 +422,8 @@ class StepLR(_TorchRecursion):
         [1.0, 0.5, 0.5, 0.25, 0.25]
     """
 
+    _torch_args: ClassVar[tuple[str, ...]] = ("step_size", "gamma")
+
     def __init__(
         self,
         optimizer: Optimizer,
@@ -684,7 +440,7 @@ class StepLR(_TorchRecursion):
         return Step(step_size=self.step_size, gamma=self.gamma)
 
 
-class MultiStepLR(_TorchRecursion):
+class MultiStepLR(_TorchRecursion, _torch.MultiStepLR):
     """Decay the lr by ``gamma`` at each milestone: torch's ``MultiStepLR``.
 
     Closed form ``base * gamma ** bisect_right(sorted(milestones), epoch)``
@@ -704,6 +460,8 @@ class MultiStepLR(_TorchRecursion):
         >>> lrs
         [1.0, 0.5, 0.5, 0.25, 0.25]
     """
+
+    _torch_args: ClassVar[tuple[str, ...]] = ("milestones", "gamma")
 
     def __init__(
         self,
@@ -728,7 +486,7 @@ class MultiStepLR(_TorchRecursion):
         return MultiStep(milestones=tuple(sorted(self.milestones.elements())), gamma=self.gamma)
 
 
-class ConstantLR(_TorchRecursion):
+class ConstantLR(_TorchRecursion, _torch.ConstantLR):
     """Scale the lr by ``factor`` until ``total_iters``: torch's ``ConstantLR``.
 
     Closed form ``base * factor`` for ``epoch < total_iters``, then ``base``
@@ -753,6 +511,8 @@ class ConstantLR(_TorchRecursion):
         >>> lrs
         [0.5, 0.5, 1.0, 1.0]
     """
+
+    _torch_args: ClassVar[tuple[str, ...]] = ("factor", "total_iters")
 
     def __init__(
         self,
@@ -814,7 +574,7 @@ class _PolynomialLRShape(_HoldPastEnd, Polynomial):
     """:class:`lrplan.Polynomial` with torch's relative rule past the end."""
 
 
-class LinearLR(_TorchRecursion):
+class LinearLR(_TorchRecursion, _torch.LinearLR):
     """Scale the lr by a factor moving linearly: torch's ``LinearLR``.
 
     Closed form ``base * (start + (end - start) * min(epoch, total_iters) / total_iters)``
@@ -837,6 +597,8 @@ class LinearLR(_TorchRecursion):
     """
 
     _resume_holds: ClassVar[bool] = True
+
+    _torch_args: ClassVar[tuple[str, ...]] = ("start_factor", "end_factor", "total_iters")
 
     def __init__(
         self,
@@ -869,7 +631,7 @@ class LinearLR(_TorchRecursion):
         return _LinearLRShape(steps=self.total_iters, start=self.start_factor, end=self.end_factor)
 
 
-class ExponentialLR(_TorchRecursion):
+class ExponentialLR(_TorchRecursion, _torch.ExponentialLR):
     """Multiply the lr by ``gamma`` every epoch: torch's ``ExponentialLR``.
 
     Closed form ``base * gamma ** epoch`` (:class:`lrplan.Exponential`). A
@@ -887,6 +649,8 @@ class ExponentialLR(_TorchRecursion):
     _resume_holds: ClassVar[bool] = True
     _rechain_from_start: ClassVar[bool] = True
 
+    _torch_args: ClassVar[tuple[str, ...]] = ("gamma",)
+
     def __init__(
         self,
         optimizer: Optimizer,
@@ -901,7 +665,7 @@ class ExponentialLR(_TorchRecursion):
         return Exponential(gamma=self.gamma)
 
 
-class PolynomialLR(_TorchRecursion):
+class PolynomialLR(_TorchRecursion, _torch.PolynomialLR):
     """Polynomial decay to 0 over ``total_iters``: torch's ``PolynomialLR``.
 
     Closed form ``base * (1 - min(epoch, total_iters) / total_iters) ** power``
@@ -923,6 +687,8 @@ class PolynomialLR(_TorchRecursion):
 
     _resume_holds: ClassVar[bool] = True
     _rechain_from_start: ClassVar[bool] = True
+
+    _torch_args: ClassVar[tuple[str, ...]] = ("total_iters", "power")
 
     def __init__(
         self,
@@ -963,7 +729,7 @@ class _CosineAnnealingShape(Cosine):
         return float((1 + math.cos(math.pi * t / T)) / den * (current - self.end) + self.end)
 
 
-class CosineAnnealingLR(_TorchRecursion):
+class CosineAnnealingLR(_TorchRecursion, _torch.CosineAnnealingLR):
     r"""Cosine annealing from the base lr to ``eta_min``: torch's ``CosineAnnealingLR``.
 
     .. math:: \text{lr}_t = \eta_{\min} + (\text{base} - \eta_{\min})
@@ -994,6 +760,8 @@ class CosineAnnealingLR(_TorchRecursion):
     _relative: bool = False
     _resume_holds: ClassVar[bool] = True
     _rechain_from_start: ClassVar[bool] = True
+
+    _torch_args: ClassVar[tuple[str, ...]] = ("T_max", "eta_min")
 
     def __init__(
         self,

@@ -39,14 +39,11 @@ from torch.optim import Optimizer
 from torch.optim.lr_scheduler import LRScheduler as _TorchLRScheduler
 
 from ._atomic import atomic_load, load_child
-from ._driver import (
-    _FLOAT_ONLY,
-    STATE_VERSION,
-    LRScheduler,
-    _as_float,
-    _check_last_epoch,
-    check_state_header,
-)
+from ._driver import LRScheduler, STATE_VERSION
+# TODO(driver rewrite): _FLOAT_ONLY removed
+from ._groups import as_float as _as_float
+from ._groups import check_last_epoch as _check_last_epoch
+# TODO(driver rewrite): check_state_header removed
 from ._warmup import is_metric_driven
 
 __all__ = ["ChainedScheduler", "SequentialLR"]

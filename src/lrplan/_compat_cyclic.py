@@ -27,7 +27,13 @@ import numpy as np
 import torch
 from torch.optim import Optimizer
 
-from ._driver import LRScheduler, _as_float, _check_value, _pack, _read, _scalar_fn, _write
+from ._driver import ScheduleDriven
+from ._groups import as_float as _as_float
+from ._groups import check_value as _check_value
+from ._groups import packed_buffer as _pack
+from ._groups import read as _read
+# TODO(driver rewrite): _scalar_fn removed
+from ._groups import write as _write
 from ._schedules import Schedule
 from ._schedules._core import check_real
 from ._schedules._cyclic import CYCLIC_MODES, CosineRestarts, Cyclic, _TorchPhases
@@ -232,7 +238,7 @@ class _Companion:
         return [self.schedule(i).to_config() for i in range(n)]
 
 
-class _CyclesMomentum(LRScheduler):
+class _CyclesMomentum(ScheduleDriven):
     """Base of the two classes that cycle momentum with the lr."""
 
     _chainable: ClassVar[bool] = False
@@ -670,7 +676,7 @@ class _Shifted(Schedule):
         return self.canonical.to_config()
 
 
-class CosineAnnealingWarmRestarts(LRScheduler):
+class CosineAnnealingWarmRestarts(ScheduleDriven):
     r"""SGDR (Loshchilov & Hutter 2017): torch's ``CosineAnnealingWarmRestarts``.
 
     The lr follows :class:`lrplan.CosineRestarts` in lr units: a cosine from the

@@ -14,17 +14,12 @@ import torch
 from torch.optim import Optimizer
 from torch.optim.lr_scheduler import ReduceLROnPlateau as _TorchPlateau
 
-from ._driver import (
-    EPOCH_DEPRECATION_WARNING,
-    STATE_FORMAT,
-    STATE_VERSION,
-    LRScheduler,
-    _as_float,
-    _diff_configs,
-    _pack,
-    _write,
-    check_state_version,
-)
+from ._driver import EPOCH_DEPRECATION_WARNING, LRScheduler, STATE_FORMAT, STATE_VERSION
+from ._groups import as_float as _as_float
+from ._driver import diff_configs as _diff_configs
+from ._groups import packed_buffer as _pack
+from ._groups import write as _write
+# TODO(driver rewrite): check_state_version removed
 
 __all__ = ["ReduceLROnPlateau"]
 

@@ -38,7 +38,8 @@ from typing import Any, ClassVar
 from torch.optim import Optimizer
 from torch.optim.lr_scheduler import ReduceLROnPlateau as _TorchPlateau
 
-from ._driver import ScheduledLR, _as_float
+from ._driver import ScheduledLR
+from ._groups import as_float as _as_float
 from ._schedules import (
     Constant,
     Cosine,

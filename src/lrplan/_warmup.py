@@ -11,7 +11,10 @@ from torch.optim import Optimizer
 from torch.optim.lr_scheduler import ReduceLROnPlateau as _TorchPlateau
 
 from ._atomic import atomic_load, load_child
-from ._driver import ConfigChangePolicy, LRScheduler, _as_float, _read, _write
+from ._driver import ConfigChangePolicy, ScheduleDriven
+from ._groups import as_float as _as_float
+from ._groups import read as _read
+from ._groups import write as _write
 from ._schedules import Linear, Schedule
 from ._schedules._core import check_int, check_real
 
@@ -23,7 +26,7 @@ def is_metric_driven(scheduler: Any) -> bool:
     return isinstance(scheduler, _TorchPlateau) or bool(getattr(scheduler, "metric_driven", False))
 
 
-class _HandOff(LRScheduler):
+class _HandOff(ScheduleDriven):
     """What the warmup wrappers share: a step that carries a metric, the wrapped
     scheduler's step after the hand-off, and recording the lrs it wrote."""
 
@@ -278,7 +281,7 @@ class GradualWarmupScheduler(_HandOff):
             self._record()
 
 
-class LinearAnnealingLR(LRScheduler):
+class LinearAnnealingLR(ScheduleDriven):
     r"""Linear annealing from each group's base lr to ``eta_min`` over ``T_max`` steps.
 
     .. math::

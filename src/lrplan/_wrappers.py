@@ -15,14 +15,11 @@ from torch.optim import Optimizer
 from torch.optim.lr_scheduler import LRScheduler as _TorchLRScheduler
 
 from ._atomic import atomic_load
-from ._driver import (
-    LRScheduler,
-    ScheduledLR,
-    _as_float,
-    _check_time,
-    _read,
-    _write,
-)
+from ._driver import ScheduleDriven, ScheduledLR
+from ._groups import as_float as _as_float
+from ._groups import check_time as _check_time
+from ._groups import read as _read
+from ._groups import write as _write
 from ._schedules import Constant, Cosine, Exponential, Linear, Schedule, Sequence
 from ._schedules._core import check_int, check_real
 from ._warmup import _HandOff, is_metric_driven

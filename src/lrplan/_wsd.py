@@ -9,14 +9,15 @@ from typing import Any
 
 from torch.optim import Optimizer
 
-from ._driver import LRScheduler
+from ._driver import ScheduleDriven
+
 from ._schedules import Schedule, WarmupStableDecay
 from ._schedules._core import check_real
 
 __all__ = ["WSDScheduler"]
 
 
-class WSDScheduler(LRScheduler):
+class WSDScheduler(ScheduleDriven):
     r"""Warmup, an open-ended stable phase, and a cooldown you start when you choose.
 
     The lr warms up over ``warmup`` steps, then holds each group's base lr for as

@@ -28,7 +28,8 @@ from typing import Any, ClassVar
 import torch
 from torch.optim import Optimizer
 
-from ._driver import LRScheduler
+from ._driver import ScheduleDriven
+
 from ._schedules import Schedule
 from ._schedules._core import check_int, check_real
 from ._schedules._ops import Ops
@@ -140,7 +141,7 @@ def _noise_range(value: Any) -> tuple[float, float | None] | None:
     return (float(check_real(owner, "noise_range_t", value, lo=0.0)), None)
 
 
-class CosineLRScheduler(LRScheduler):
+class CosineLRScheduler(ScheduleDriven):
     """timm's ``CosineLRScheduler``: same arguments, same values, and a torch ``LRScheduler``.
 
     Values (per param group with base lr ``b``; see :class:`TimmCosine`): a linear

@@ -195,23 +195,6 @@ class Schedule:
         """The value at time ``t`` (int or float, ``>= 0``)."""
         return float(self._at(_check_time_scalar(t), SCALAR))
 
-    def _scalar_kernel(self) -> Callable[[float], float]:
-        """A function equal to ``self`` on validated float times, as fast as possible.
-
-        The formula compiled to straight-line Python (:mod:`._kernel`) when it can
-        be traced, else ``_at`` through :data:`SCALAR`; a schedule with its own
-        ``__call__`` keeps it. Either way the values are ``self(t)``'s, bit for bit.
-        """
-        if type(self).__call__ is not Schedule.__call__:
-            return self
-        from ._kernel import compile_kernel
-
-        kernel = compile_kernel(self)
-        if kernel is not None:
-            return kernel
-        at = self._at
-        return lambda t: float(at(t, SCALAR))
-
     def values(self, ts: npt.ArrayLike) -> npt.NDArray[np.float64]:
         """The values at every time in ``ts``, vectorised (float64 array, same shape)."""
         arr = _check_time_array(ts)

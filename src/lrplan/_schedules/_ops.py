@@ -18,10 +18,6 @@ import numpy as np
 
 __all__ = [
     "SCALAR",
-    "SCALAR_BUILTINS",
-    "SCALAR_COERCE",
-    "SCALAR_GLOBALS",
-    "SCALAR_TEMPLATES",
     "VECTOR",
     "Ops",
 ]
@@ -103,78 +99,58 @@ class Ops:
         raise NotImplementedError
 
 
-#: The scalar operations, written once as statement templates: ``{out}`` is assigned
-#: from the arguments ``{0}``, ``{1}``, ... (plain names or literals). The methods
-#: of :data:`SCALAR` are compiled from these templates, and so are the schedules'
-#: scalar kernels (:mod:`lrplan._schedules._kernel`), which inline them: one
-#: definition serves ``s(t)``, the relative updates and the driver's hot path.
-#: Where numpy returns a number (``inf`` on overflow), so must these.
-SCALAR_TEMPLATES: dict[str, tuple[int, str]] = {
-    # Python's float floor division by 1 is the exact floor (signed zero kept, as in
-    # numpy); numpy keeps inf/NaN (t / tiny step_size overflows), so must this.
-    "floor": (1, "{out} = {0} // 1.0 if {0} - {0} == 0.0 else float({0})"),
-    "mul0": (2, "{out} = 0.0 if {0} == 0 or {1} == 0 else {0} * {1}"),
-    "exp": (1, "try:\n    {out} = _exp({0})\nexcept OverflowError:\n    {out} = _inf"),
-    "expm1": (1, "try:\n    {out} = _expm1({0})\nexcept OverflowError:\n    {out} = _inf"),
-    # numpy: inf (e.g. 1.01 ** 1e6, 0.0 ** -1); the base is a float (see SCALAR_COERCE)
-    "power": (
-        2,
-        "try:\n    {out} = {0} ** {1}\n"
-        "except (OverflowError, ZeroDivisionError):\n    {out} = _inf",
-    ),
-    "minimum": (2, "{out} = {0} if {0} < {1} else {1}"),
-    "maximum": (2, "{out} = {0} if {0} > {1} else {1}"),
-    "where": (3, "{out} = {1} if {0} else {2}"),
-    "mod": (2, "{out} = _fmod({0}, {1})"),
-    "count_le": (2, "{out} = _bisect_right({0}, {1})"),
-}
-
-#: Arguments converted before a template runs: ``(operation, argument index)`` ->
-#: converter. ``power`` works on a float base (``2 ** 3`` would be the int 8).
-SCALAR_COERCE: dict[tuple[str, int], Callable[[Any], Any]] = {("power", 0): float}
-
-#: Operations that are one builtin call (no template needed).
-SCALAR_BUILTINS: dict[str, Callable[..., Any]] = {
-    "cos": math.cos,
-    "sqrt": math.sqrt,
-    "tanh": math.tanh,
-    "log": math.log,
-}
-
-#: The names the templates use.
-SCALAR_GLOBALS: dict[str, Any] = {
-    "_floor": math.floor,
-    "_isfinite": math.isfinite,
-    "_exp": math.exp,
-    "_expm1": math.expm1,
-    "_fmod": math.fmod,
-    "_bisect_right": bisect.bisect_right,
-    "_inf": math.inf,
-}
-
-
-def _indent(code: str, prefix: str) -> str:
-    return "".join(prefix + line + "\n" for line in code.splitlines())
-
-
-def _compile_scalar_ops(cls: type[Ops]) -> None:
-    """Give ``cls`` one method per :data:`SCALAR_TEMPLATES` entry, compiled from it."""
-    for name, fn in SCALAR_BUILTINS.items():
-        setattr(cls, name, staticmethod(fn))
-    for name, (arity, template) in SCALAR_TEMPLATES.items():
-        args = [f"x{i}" for i in range(arity)]
-        src = f"def {name}(self, {', '.join(args)}):\n"
-        for i, arg in enumerate(args):
-            if (name, i) in SCALAR_COERCE:
-                src += f"    {arg} = {SCALAR_COERCE[name, i].__name__}({arg})\n"
-        src += _indent(template.format(*args, out="r"), "    ") + "    return r\n"
-        ns: dict[str, Any] = dict(SCALAR_GLOBALS)
-        exec(compile(src, f"<lrplan scalar op {name}>", "exec"), ns)
-        setattr(cls, name, ns[name])
-
-
 class _Scalar(Ops):
+    """Python floats and :mod:`math`. Where numpy returns a number (``inf`` on
+    overflow), so must these: a formula gives the same value either way."""
+
     is_vector = False
+    cos = staticmethod(math.cos)  # type: ignore[assignment]
+    sqrt = staticmethod(math.sqrt)  # type: ignore[assignment]
+    tanh = staticmethod(math.tanh)  # type: ignore[assignment]
+    log = staticmethod(math.log)  # type: ignore[assignment]
+
+    def floor(self, x: Any) -> Any:
+        # Floor division by 1 is the exact floor with the sign of zero kept (as in
+        # numpy); numpy keeps inf and NaN (t / a tiny step_size), so must this.
+        return x // 1.0 if x - x == 0.0 else float(x)
+
+    def mul0(self, a: Any, b: Any) -> Any:
+        return 0.0 if a == 0 or b == 0 else a * b
+
+    def exp(self, x: Any) -> Any:
+        try:
+            return math.exp(x)
+        except OverflowError:
+            return math.inf
+
+    def expm1(self, x: Any) -> Any:
+        try:
+            return math.expm1(x)
+        except OverflowError:
+            return math.inf
+
+    def power(self, base: Any, exponent: Any) -> Any:
+        # A float base (``2 ** 3`` would be the int 8); numpy gives inf where Python
+        # raises (``1.01 ** 1e6``, ``0.0 ** -1``).
+        try:
+            return float(base) ** exponent
+        except (OverflowError, ZeroDivisionError):
+            return math.inf
+
+    def minimum(self, a: Any, b: Any) -> Any:
+        return a if a < b else b
+
+    def maximum(self, a: Any, b: Any) -> Any:
+        return a if a > b else b
+
+    def where(self, cond: Any, a: Any, b: Any) -> Any:
+        return a if cond else b
+
+    def mod(self, a: Any, b: Any) -> Any:
+        return math.fmod(a, b)
+
+    def count_le(self, sorted_points: Sequence[float], t: Any) -> Any:
+        return bisect.bisect_right(sorted_points, t)
 
     def piecewise(
         self, t: Any, starts: Sequence[float], pieces: Sequence[Callable[[Any], Any]]
@@ -191,9 +167,6 @@ class _Scalar(Ops):
     def raise_if(self, cond: Any, error: Callable[[Any], Exception], arg: Any) -> None:
         if cond:
             raise error(arg)
-
-
-_compile_scalar_ops(_Scalar)
 
 
 class _Vector(Ops):

@@ -274,11 +274,8 @@ class Exponential(Schedule):
     def _at(self, t: Any, xp: Ops) -> Any:
         return xp.mul0(self.start, xp.power(self.gamma, t))
 
-    def _rechain(
-        self, current: float, scale: float, t_prev: float, t: float, xp: Ops = SCALAR
-    ) -> float | None:
+    def _rechain(self, current: float, scale: float, t_prev: float, t: float) -> float | None:
         # gamma ** (t - t_prev) stays exact where gamma ** t would underflow to 0.
-        # (``xp``: traced into a kernel by lrplan._schedules._kernel.compile_rechain.)
         out: float = current * self.gamma ** (t - t_prev)
         return out
 
@@ -314,10 +311,8 @@ class Step(Schedule):
     def _at(self, t: Any, xp: Ops) -> Any:
         return xp.mul0(self.start, xp.power(self.gamma, self._count(t, xp)))
 
-    def _rechain(
-        self, current: float, scale: float, t_prev: float, t: float, xp: Ops = SCALAR
-    ) -> float | None:
-        out: float = current * self.gamma ** (self._count(t, xp) - self._count(t_prev, xp))
+    def _rechain(self, current: float, scale: float, t_prev: float, t: float) -> float | None:
+        out: float = current * self.gamma ** (self._count(t, SCALAR) - self._count(t_prev, SCALAR))
         return out
 
 
@@ -358,10 +353,8 @@ class MultiStep(Schedule):
     def _at(self, t: Any, xp: Ops) -> Any:
         return xp.mul0(self.start, xp.power(self.gamma, xp.count_le(self.milestones, t)))
 
-    def _rechain(
-        self, current: float, scale: float, t_prev: float, t: float, xp: Ops = SCALAR
-    ) -> float | None:
-        k = xp.count_le(self.milestones, t) - xp.count_le(self.milestones, t_prev)
+    def _rechain(self, current: float, scale: float, t_prev: float, t: float) -> float | None:
+        k = SCALAR.count_le(self.milestones, t) - SCALAR.count_le(self.milestones, t_prev)
         out: float = current * self.gamma**k
         return out
 
