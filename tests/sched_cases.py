@@ -16,6 +16,7 @@ This module is a helper, not a test file (pytest does not collect it).
 
 from __future__ import annotations
 
+import collections
 import dataclasses
 import inspect
 import math
@@ -765,10 +766,15 @@ def public_scheduler_names() -> set[str]:
 def is_plain(obj: Any, path: str = "state") -> list[str]:
     """Paths in ``obj`` that are not plain data (numbers, str, bool, None, list, dict).
 
-    Tensors are allowed (``weights_only`` loads them): a torch scheduler wrapped by an
-    lrplan wrapper keeps tensor ``base_lrs`` when the user's lrs are tensors.
+    Tensors are allowed (``weights_only`` loads them): ``base_lrs`` holds tensors when
+    the user's lrs are tensors. So is a ``collections.Counter`` of ints (``weights_only``
+    loads it too): torch's ``MultiStepLR`` saves its milestones as one.
     """
     if obj is None or type(obj) in (bool, int, float, str) or type(obj) is torch.Tensor:
+        return []
+    if type(obj) is collections.Counter and all(
+        type(k) is int and type(v) is int for k, v in obj.items()
+    ):
         return []
     if type(obj) is dict:
         bad = [f"{path}.{k!r} (key type {type(k).__name__})" for k in obj if type(k) is not str]

@@ -473,7 +473,7 @@ def test_lambdalr_state_plain_function_not_saved(make_optimizer: OptimizerFactor
     opt = make_optimizer([0.1, 0.2])
     sched = lp.LambdaLR(opt, [lambda e: 0.9**e, ScaledDecay(0.8)])
     state = roundtrip(sched.state_dict())
-    saved = state["extra"]["lr_lambdas"]
+    saved = state["lr_lambdas"]
     assert saved[0] is None
     assert saved[1] == {"rate": 0.8, "calls": 1}
     # the same information torch saves

@@ -429,10 +429,10 @@ def test_keep_step_continues_the_new_schedule_at_the_saved_step() -> None:
         new.step()
         assert opt.param_groups[0]["lr"] == pytest.approx(0.1 * new_s(t), rel=1e-12)
     assert (
-        new.state_dict()["fingerprint"]
+        new.state_dict()["lrplan"]["fingerprint"]
         != lp.ScheduledLR(
             make_optimizer(make_model(), tensor_lr=False, two_groups=False), old_s
-        ).state_dict()["fingerprint"]
+        ).state_dict()["lrplan"]["fingerprint"]
     )
 
 

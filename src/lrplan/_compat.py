@@ -32,7 +32,7 @@ import torch
 import torch.optim.lr_scheduler as _torch
 from torch.optim import Optimizer
 
-from ._driver import ConfigChangePolicy, ScheduleDriven
+from ._driver import ScheduleDriven
 from ._groups import as_float, read
 from ._schedules import Constant, Cosine, Exponential, Linear, MultiStep, Polynomial, Schedule, Step
 from ._schedules import Sequence as SequenceSchedule
@@ -394,7 +394,7 @@ class MultiplicativeLR(_LambdaScheduler, _torch.MultiplicativeLR):
             values.append(as_float(read(group, self.key)) * factors[id(fn)])
         return values
 
-    def _get_closed_form_lr(self) -> list[float]:
+    def _get_closed_form_lr(self) -> list[Any]:
         # torch's MultiplicativeLR has no closed form: step(epoch) multiplies too.
         return self._next_values(self.last_epoch - 1, self.last_epoch)
 
@@ -771,7 +771,7 @@ class CosineAnnealingLR(_TorchRecursion, _torch.CosineAnnealingLR):
         last_epoch: int = -1,
         verbose: bool | str = False,
     ) -> None:
-        self.T_max = check_real("CosineAnnealingLR", "T_max", T_max, lo=0.0, lo_open=True)
+        self.T_max = check_real("CosineAnnealingLR", "T_max", T_max, lo=0.0, lo_open=True)  # type: ignore[assignment]  # torch: int
         self.eta_min = _eta_min("CosineAnnealingLR", eta_min)
         super().__init__(optimizer, last_epoch, verbose)
 

@@ -1,8 +1,11 @@
 """torch-named composition: ``SequentialLR`` and ``ChainedScheduler``.
 
-Both accept any children: lrplan's schedulers, torch's own, and each other,
-mixed and nested. They follow torch 2.13's protocol step for step, so the
-numbers are torch's wherever torch works:
+Both accept any children: lrplan's schedulers, torch's own, user subclasses of
+either library's ``LRScheduler``, and composites of either library, mixed and
+nested. They touch their children only as torch's composites do (``step()``,
+``get_last_lr()``, ``state_dict()``, ``load_state_dict()``, ``last_epoch``,
+``optimizer``, ``_initial_step()``, ``_update_lr(0)``), so the numbers are
+torch 2.13's wherever torch works:
 
 * ``SequentialLR`` resets every group's lr to ``initial_lr``, undoes the
   construction step of every leaf scheduler (``last_epoch -= 1``, recursing into
@@ -18,66 +21,38 @@ Where torch fails, lrplan does something sensible instead, and says so in
 point: the groups go back to ``initial_lr`` and its children start again from
 step 0.
 
-The state is plain data with the children's states nested
-(``torch.load(weights_only=True)`` accepts it whenever the children's states are
-plain: always for lrplan's children).
+The state is torch's (every attribute but the optimizer, with ``"_schedulers"``
+the list of the children's own ``state_dict()``), plus lrplan's header under
+``"lrplan"``; it is plain data whenever the children's states are (always for
+lrplan's children), so ``torch.load(weights_only=True)`` reads it.
 """
 
 from __future__ import annotations
 
 import copy
+import inspect
 import itertools
-import math
 import numbers
-import operator
+import warnings
 from bisect import bisect_right
 from collections.abc import Iterator, Mapping, Sequence
 from typing import Any
 
-import torch
+import torch.optim.lr_scheduler as _torch
 from torch.optim import Optimizer
-from torch.optim.lr_scheduler import LRScheduler as _TorchLRScheduler
 
-from ._atomic import atomic_load, load_child
-from ._driver import LRScheduler, STATE_VERSION
-# TODO(driver rewrite): _FLOAT_ONLY removed
-from ._groups import as_float as _as_float
-from ._groups import check_last_epoch as _check_last_epoch
-# TODO(driver rewrite): check_state_header removed
-from ._warmup import is_metric_driven
+from ._atomic import atomic_load
+from ._driver import _POLICIES, STATE_FORMAT, STATE_VERSION, LRScheduler, check_state_mapping
+from ._groups import check_last_epoch, copy_value, read, write
 
 __all__ = ["ChainedScheduler", "SequentialLR"]
 
-
-# --------------------------------------------------------------------------- helpers
-
-
-_get_lr = operator.itemgetter("lr")
-
-
-def _lrs(optimizer: Optimizer) -> list[Any]:
-    """Copies of every group's lr (tensors cloned), as torch's ``_last_lr``."""
-    lrs = list(map(_get_lr, optimizer.param_groups))
-    if set(map(type, lrs)) == _FLOAT_ONLY:  # the usual case, in two C-level passes
-        return lrs
-    return [lr.clone() if isinstance(lr, torch.Tensor) else lr for lr in lrs]
-
-
-def _set_lr(group: dict[str, Any], value: Any) -> None:
-    """Write ``value`` into ``group["lr"]``; a tensor lr is filled in place."""
-    cur = group["lr"]
-    if isinstance(cur, torch.Tensor):
-        cur.fill_(_as_float(value))
-    else:
-        group["lr"] = value
-
-
-def _reset_to_initial(optimizer: Optimizer) -> None:
-    for group in optimizer.param_groups:
-        _set_lr(group, group["initial_lr"] if "initial_lr" in group else group["lr"])
+#: lrplan's first composite layout (top-level ``format``), still loaded.
+_V1_FORMATS = {"lrplan.sequential": "SequentialLR", "lrplan.chained": "ChainedScheduler"}
 
 
 def _is_composite(scheduler: Any) -> bool:
+    """torch's test for a composite: it has ``_schedulers``."""
     return hasattr(scheduler, "_schedulers")
 
 
@@ -88,6 +63,12 @@ def _leaves(scheduler: Any) -> Iterator[Any]:
             yield from _leaves(child)
     else:
         yield scheduler
+
+
+def _reset_to_initial(optimizer: Optimizer) -> None:
+    """Every group's lr back to its ``initial_lr`` (a tensor lr is filled in place)."""
+    for group in optimizer.param_groups:
+        write(group, "lr", group["initial_lr"])
 
 
 def _restart(scheduler: Any) -> None:
@@ -106,16 +87,15 @@ def _restart(scheduler: Any) -> None:
     _reset_to_initial(scheduler.optimizer)
     for leaf in _leaves(scheduler):
         leaf.last_epoch = -1
-    children = scheduler._schedulers
     if hasattr(scheduler, "_milestones"):
         scheduler.last_epoch = 0
-        active = children[bisect_right(scheduler._milestones, 0)]
+        active = scheduler._schedulers[bisect_right(scheduler._milestones, 0)]
         _restart(active)
         scheduler._last_lr = active.get_last_lr()
     else:
-        for child in children:
+        for child in scheduler._schedulers:
             _restart(child)
-        scheduler._last_lr = _lrs(scheduler.optimizer)
+        scheduler._last_lr = [copy_value(read(g, "lr")) for g in scheduler.optimizer.param_groups]
 
 
 def _check_children(owner: str, optimizer: Any, schedulers: Sequence[Any]) -> None:
@@ -126,7 +106,9 @@ def _check_children(owner: str, optimizer: Any, schedulers: Sequence[Any]) -> No
                 f"{owner} at index {idx} should have `optimizer` as its attribute "
                 f"(got {type(scheduler).__name__})."
             )
-        if is_metric_driven(scheduler):
+        if isinstance(scheduler, _torch.ReduceLROnPlateau) or getattr(
+            scheduler, "metric_driven", False
+        ):
             raise ValueError(
                 f"{owner} does not support `ReduceLROnPlateau` scheduler as it requires "
                 "additional kwargs to be specified when calling `step`, but got one at index "
@@ -140,84 +122,18 @@ def _check_children(owner: str, optimizer: Any, schedulers: Sequence[Any]) -> No
             )
 
 
-def _plain_lrs(values: Sequence[Any]) -> list[float]:
-    return [_as_float(v) for v in values]
+class _Composite(LRScheduler):
+    """What ``SequentialLR`` and ``ChainedScheduler`` share: the state and a restart.
 
+    torch's composites never run the base constructor: they have no ``base_lrs``,
+    their ``step()`` takes no epoch and steps the children, and ``get_lr()`` is
+    not theirs to answer.
+    """
 
-def _typed_like_groups(optimizer: Optimizer, values: Sequence[float]) -> list[Any]:
-    out: list[Any] = []
-    for group, v in zip(optimizer.param_groups, values, strict=False):
-        cur = group["lr"]
-        out.append(
-            torch.tensor(v, dtype=cur.dtype, device=cur.device)
-            if isinstance(cur, torch.Tensor)
-            else v
-        )
-    return out
-
-
-def _check_state(owner: str, fmt: str, state: Any, n_children: int) -> Mapping[str, Any]:
-    st = check_state_header(owner, state, fmt, owner)
-    children = st.get("schedulers")
-    if not isinstance(children, list) or len(children) != n_children:
-        raise ValueError(
-            f"{owner}.load_state_dict: the state has "
-            f"{len(children) if isinstance(children, list) else 'no'} child states, this "
-            f"{owner} has {n_children} schedulers"
-        )
-    if not isinstance(st.get("last_lr"), list):
-        raise ValueError(f"{owner}.load_state_dict: state key 'last_lr' is missing or malformed")
-    return st
-
-
-def _load_children(
-    schedulers: Sequence[Any], states: Sequence[Any], on_config_change: str = "error"
-) -> None:
-    # All or nothing: a child refused late must not leave the earlier ones loaded.
-    with atomic_load(schedulers[0].optimizer, schedulers):
-        for child, sub in zip(schedulers, states, strict=True):
-            # torch's children alias what they load (``__dict__.update``): give them a
-            # copy, so the caller's state dict is never changed afterwards.
-            load_child(child, copy.deepcopy(sub), on_config_change)
-
-
-def _has_hot_step(scheduler: Any) -> bool:
-    """Whether ``scheduler`` is an lrplan scheduler whose ``step()`` starts with the
-    driver's hot step (``_hot``) and keeps its one-float record (``_fast_same``)."""
-    return (
-        isinstance(scheduler, LRScheduler)
-        and type(scheduler).step is LRScheduler.step
-        and hasattr(scheduler, "_fast_same")
-    )
-
-
-class _Composite(_TorchLRScheduler):
-    """What ``SequentialLR`` and ``ChainedScheduler`` share: a restart on request."""
-
-    #: The class name in error messages (kept for subclasses as well).
     _owner: str
-    #: ``(child, values)``: the last lrs are ``values`` as the groups' types, made
-    #: when first read (tensor lrs cost a tensor each to copy; most steps never read
-    #: them). ``values`` is a list the lrplan child replaces, never edits (only its
-    #: one-float list, ``_fast_same``, is edited in place: that one is copied).
-    _lazy_last: tuple[Any, list[float]] | None = None
-    _last_lr_value: list[Any]
+    _schedulers: Any
 
-    @property  # type: ignore[override]
-    def _last_lr(self) -> list[Any]:
-        lazy = self._lazy_last
-        if lazy is not None:
-            child, values = lazy
-            self._last_lr_value = child._as_group_types(values)
-            self._lazy_last = None
-        return self._last_lr_value
-
-    @_last_lr.setter
-    def _last_lr(self, values: list[Any]) -> None:
-        self._lazy_last = None
-        self._last_lr_value = values
-
-    def _update_lr(self, epoch: int | None = None) -> None:
+    def _update_lr(self, epoch: int | float | None = None) -> None:
         """Restart at epoch 0 (what an outer ``SequentialLR`` asks at its milestone)."""
         if epoch is None:
             self.step()
@@ -226,24 +142,142 @@ class _Composite(_TorchLRScheduler):
         else:
             raise ValueError(f"{self._owner} can only restart at epoch 0, got epoch={epoch!r}")
 
+    def state_dict(self) -> dict[str, Any]:
+        """torch's state (every attribute but the optimizer; ``"_schedulers"`` holds each
+        child's ``state_dict()``), plus lrplan's header under ``"lrplan"``."""
+        state = {k: v for k, v in self.__dict__.items() if k not in ("optimizer", "_schedulers")}
+        state["_schedulers"] = [s.state_dict() for s in self._schedulers]
+        state["lrplan"] = {"format": STATE_FORMAT, "version": STATE_VERSION, "class": self._owner}
+        return state
+
+    def load_state_dict(  # type: ignore[override]
+        self, state_dict: Mapping[str, Any], *, on_config_change: str | None = None
+    ) -> None:
+        """Restore a state saved by this class or by torch's class of the same name.
+
+        The children load their own states (each a copy: ``state_dict`` is never
+        modified); one that is refused leaves nothing loaded. ``on_config_change``
+        goes to every child that takes it (lrplan's: see
+        :meth:`lrplan.ScheduledLR.load_state_dict`); left out, each child uses its
+        default. For ``SequentialLR``'s own ``milestones`` the saved ones win, as in
+        torch, with a ``UserWarning`` (``"saved"``, the default); ``"error"`` raises
+        instead; ``"keep_step"`` and ``"keep_fraction"`` keep this scheduler's.
+        """
+        owner = self._owner
+        policy = on_config_change or "saved"
+        if policy not in _POLICIES:
+            raise ValueError(
+                f"{owner}.load_state_dict: on_config_change must be one of {_POLICIES}, "
+                f"got {on_config_change!r}"
+            )
+        st = _normalise(owner, state_dict, len(self._schedulers))
+        own = self._load_own(st, policy)
+        with atomic_load(self.optimizer, self._schedulers):
+            for child, sub in zip(self._schedulers, st["_schedulers"], strict=True):
+                # torch's children alias what they load (``__dict__.update``): a copy.
+                sub = copy.deepcopy(sub)
+                if on_config_change is not None and _takes_policy(child):
+                    child.load_state_dict(sub, on_config_change=on_config_change)
+                else:
+                    child.load_state_dict(sub)
+        self.__dict__.update(own)
+
+    def _load_own(self, st: dict[str, Any], policy: str) -> dict[str, Any]:
+        """The attributes to restore besides the children's (checked, not yet set)."""
+        own: dict[str, Any] = {
+            k: copy.deepcopy(st[k]) for k in ("_last_lr", "_step_count") if k in st
+        }
+        if not isinstance(own.get("_last_lr", []), list):
+            raise ValueError(f"{self._owner}.load_state_dict: state key '_last_lr' is malformed")
+        return own
+
+
+def _normalise(owner: str, state: Any, n_children: int) -> dict[str, Any]:
+    """``state`` in today's layout, checked: lrplan's header (when present) and the
+    children's states, one per child."""
+    st = dict(check_state_mapping(owner, state))
+    old = _V1_FORMATS.get(st.get("format", ""))
+    if old is not None and st.get("version") == 1:
+        st = {
+            "_schedulers": st.get("schedulers"),
+            "_last_lr": st.get("last_lr"),
+            "last_epoch": st.get("last_epoch"),
+            "_milestones": st.get("milestones"),
+            "lrplan": {"format": STATE_FORMAT, "version": STATE_VERSION, "class": old},
+        }
+        st = {k: v for k, v in st.items() if v is not None}
+    lp = st.get("lrplan")
+    if lp is not None:
+        header = (lp.get("format"), lp.get("version")) if isinstance(lp, Mapping) else (lp, None)
+        if header != (STATE_FORMAT, STATE_VERSION) or not isinstance(lp, Mapping):
+            raise ValueError(
+                f"{owner}.load_state_dict: state format {header[0]!r} version {header[1]!r} is "
+                f"not supported (this lrplan reads {STATE_FORMAT!r} version {STATE_VERSION})"
+            )
+        if lp.get("class") != owner:
+            raise ValueError(
+                f"{owner}.load_state_dict: the state belongs to {lp.get('class')}, not {owner}"
+            )
+    children = st.get("_schedulers")
+    if not isinstance(children, list) or len(children) != n_children:
+        raise ValueError(
+            f"{owner}.load_state_dict: the state has "
+            f"{len(children) if isinstance(children, list) else 'no'} child states, this "
+            f"{owner} has {n_children} schedulers"
+        )
+    return st
+
+
+def _takes_policy(child: Any) -> bool:
+    """Whether ``child.load_state_dict`` accepts ``on_config_change`` (lrplan's do)."""
+    try:
+        params = inspect.signature(child.load_state_dict).parameters
+    except (TypeError, ValueError):
+        return False
+    return "on_config_change" in params or any(
+        p.kind is inspect.Parameter.VAR_KEYWORD for p in params.values()
+    )
+
+
+def _check_milestones(owner: str, milestones: Sequence[Any], n_children: int) -> list[int]:
+    """torch's count check, plus lrplan's: non-decreasing integers ``>= 0``."""
+    ms = list(milestones)
+    if len(ms) != n_children - 1:
+        raise ValueError(
+            "Sequential Schedulers expects number of schedulers provided to be one more "
+            f"than the number of milestone points, but got number of schedulers "
+            f"{n_children} and the number of milestones to be equal to {len(ms)}"
+        )
+    for i, m in enumerate(ms):
+        if isinstance(m, bool) or not isinstance(m, numbers.Integral):
+            raise TypeError(f"{owner}: milestones[{i}] must be an integer, got {m!r}")
+        if m < 0:
+            raise ValueError(f"{owner}: milestones[{i}] must be >= 0, got {m!r}")
+    ms = [int(m) for m in ms]
+    if any(b < a for a, b in itertools.pairwise(ms)):
+        raise ValueError(f"{owner}: milestones must be non-decreasing, got {ms}")
+    return ms
+
 
 # --------------------------------------------------------------------------- SequentialLR
 
 
-class SequentialLR(_Composite):
+class SequentialLR(_Composite, _torch.SequentialLR):
     """Run ``schedulers`` one after another, switching at ``milestones``: torch's ``SequentialLR``.
 
     At epoch ``milestones[i]`` the scheduler ``schedulers[i + 1]`` takes over and
     restarts at its own epoch 0. Children may be lrplan's or torch's schedulers,
-    ``ChainedScheduler``/``SequentialLR`` of either library, mixed and nested; the
-    numbers are torch's wherever torch's own classes work (torch's quirks
-    included: construction resets every lr to ``initial_lr``).
+    user subclasses of either ``LRScheduler``, ``ChainedScheduler``/``SequentialLR``
+    of either library, mixed and nested; the numbers are torch's wherever torch's
+    own classes work (torch's quirks included: construction resets every lr to
+    ``initial_lr``). It is an instance of ``lrplan.LRScheduler`` and of torch's
+    ``LRScheduler`` and ``SequentialLR``.
 
     Differences from torch: ``milestones`` must be non-decreasing integers
     ``>= 0`` (torch silently misbehaves otherwise); a composite child reached at a
     milestone restarts as if built afresh (torch raises ``NotImplementedError``);
-    the state is plain data with the children's states nested; ``verbose`` is
-    accepted (the children log).
+    ``verbose`` is accepted (the children log); ``load_state_dict`` warns when the
+    saved milestones replace this scheduler's.
 
     Args:
         optimizer: the wrapped optimizer; every child must drive it.
@@ -274,34 +308,17 @@ class SequentialLR(_Composite):
         last_epoch: int = -1,
         verbose: bool | str = False,
     ) -> None:
-        owner = "SequentialLR"
+        owner = self._owner
         scheds = list(schedulers)
         if len(scheds) < 1:
             raise ValueError(f"{owner} expects at least one scheduler, but got no scheduler.")
         _check_children(owner, optimizer, scheds)
-        ms = list(milestones)
-        if len(ms) != len(scheds) - 1:
-            raise ValueError(
-                "Sequential Schedulers expects number of schedulers provided to be one more "
-                f"than the number of milestone points, but got number of schedulers "
-                f"{len(scheds)} and the number of milestones to be equal to {len(ms)}"
-            )
-        for i, m in enumerate(ms):
-            if isinstance(m, bool) or not isinstance(m, numbers.Integral):
-                raise TypeError(f"{owner}: milestones[{i}] must be an integer, got {m!r}")
-            if m < 0:
-                raise ValueError(f"{owner}: milestones[{i}] must be >= 0, got {m!r}")
-        ms = [int(m) for m in ms]
-        if any(b < a for a, b in itertools.pairwise(ms)):
-            raise ValueError(f"{owner}: milestones must be non-decreasing, got {ms}")
-        start = _check_last_epoch(owner, last_epoch)
-        self._schedulers: list[Any] = scheds
-        self._milestones: list[int] = ms
-        self.last_epoch = start + 1
+        ms = _check_milestones(owner, milestones, len(scheds))
+        self._schedulers = scheds
+        self._milestones = ms
+        self.last_epoch = check_last_epoch(owner, last_epoch) + 1
         self.optimizer = optimizer
-        self.verbose = bool(verbose) and verbose != "deprecated"
-        for group in optimizer.param_groups:
-            _set_lr(group, group["initial_lr"])
+        _reset_to_initial(optimizer)
         self.recursive_undo()
         active = scheds[bisect_right(ms, 0)]
         active._initial_step()
@@ -313,94 +330,71 @@ class SequentialLR(_Composite):
             if hasattr(leaf, "last_epoch"):
                 leaf.last_epoch -= 1
 
-    #: The open interval of epochs ``(lo, hi)`` in which the cached child is the one
-    #: to step (no milestone inside), and whether it is an lrplan scheduler.
-    _seg: tuple[float, float, Any, bool] = (0.0, 0.0, None, False)
-
     def step(self) -> None:  # type: ignore[override]
         """Advance one epoch: step the active child, or restart the next one at a milestone."""
-        t = self.last_epoch + 1
-        self.last_epoch = t
-        lo, hi, child, ours = self._seg
-        if lo < t < hi:  # between two milestones: the usual step
-            # An lrplan child's armed hot step is what its step() would run first.
-            if not (ours and (hot := child._hot) is not None and hot(child)):
-                child.step()
-        else:
-            ms = self._milestones
-            idx = bisect_right(ms, t)
-            child = self._schedulers[idx]
-            ours = _has_hot_step(child)
-            lo = ms[idx - 1] if idx else -math.inf
-            self._seg = (lo, ms[idx] if idx < len(ms) else math.inf, child, ours)
-            if idx > 0 and lo == t:
-                if _is_composite(child):
-                    _restart(child)
-                else:
-                    child._update_lr(0)
+        self.last_epoch += 1
+        idx = bisect_right(self._milestones, self.last_epoch)
+        child = self._schedulers[idx]
+        if idx > 0 and self._milestones[idx - 1] == self.last_epoch:
+            if _is_composite(child):
+                _restart(child)
             else:
-                child.step()
-        # torch records the active child's get_last_lr(): an lrplan child's record
-        # gives the same numbers without reading the groups.
-        if not ours:
-            self._last_lr = child.get_last_lr()
-        elif (values := child._last_values) is child._fast_same:
-            self._last_lr_value = list(values)  # one float for all (edited in place later)
-            self._lazy_last = None
+                child._update_lr(0)
         else:
-            self._lazy_last = (child, values)
+            child.step()
+        self._last_lr = child.get_last_lr()
 
-    def state_dict(self) -> dict[str, Any]:
-        """Plain data: the epoch, milestones, last lrs and each child's ``state_dict()``."""
-        return {
-            "format": "lrplan.sequential",
-            "version": STATE_VERSION,
-            "class": "SequentialLR",
-            "last_epoch": self.last_epoch,
-            "milestones": list(self._milestones),
-            "last_lr": _plain_lrs(self._last_lr),
-            "schedulers": [s.state_dict() for s in self._schedulers],
-        }
-
-    def load_state_dict(  # type: ignore[override]
-        self, state_dict: Mapping[str, Any], *, on_config_change: str = "error"
-    ) -> None:
-        """Restore :meth:`state_dict` output (children included); the argument is not changed.
-
-        ``on_config_change`` goes to every lrplan child (see
-        :meth:`lrplan.LRScheduler.load_state_dict`). A refused child leaves nothing loaded.
-        """
-        owner = "SequentialLR"
-        st = _check_state(owner, "lrplan.sequential", state_dict, len(self._schedulers))
-        if list(st.get("milestones", [])) != self._milestones:
-            raise ValueError(
-                f"{owner}.load_state_dict: the saved milestones {st.get('milestones')!r} differ "
-                f"from this scheduler's {self._milestones}"
-            )
-        t = st.get("last_epoch")
+    def _load_own(self, st: dict[str, Any], policy: str) -> dict[str, Any]:
+        own = super()._load_own(st, policy)
+        t = st.get("last_epoch", self.last_epoch)
         if isinstance(t, bool) or not isinstance(t, int):
-            raise ValueError(f"{owner}.load_state_dict: state key 'last_epoch' is malformed")
-        _load_children(self._schedulers, st["schedulers"], on_config_change)
-        self.last_epoch = t
-        self._last_lr = _typed_like_groups(self.optimizer, [float(v) for v in st["last_lr"]])
+            raise ValueError(f"{self._owner}.load_state_dict: state key 'last_epoch' is malformed")
+        own["last_epoch"] = t
+        saved = st.get("_milestones", self._milestones)
+        if not isinstance(saved, list | tuple):
+            raise ValueError(f"{self._owner}.load_state_dict: state key '_milestones' is malformed")
+        if list(saved) == self._milestones:
+            return own
+        change = f"milestones: {self._milestones!r} -> {list(saved)!r} (saved)"
+        if policy == "error":
+            raise ValueError(
+                f"{self._owner}.load_state_dict: the saved arguments differ from this "
+                f"scheduler's ({change}). Pass on_config_change='saved', 'keep_step' or "
+                "'keep_fraction' to resume anyway."
+            )
+        if policy == "saved":
+            own["_milestones"] = _check_milestones(self._owner, saved, len(self._schedulers))
+            warnings.warn(
+                f"{self._owner}.load_state_dict: the saved arguments differ from this "
+                f"scheduler's and replace them, as in torch ({change}). Pass "
+                "on_config_change='error', 'keep_step' or 'keep_fraction' to keep this "
+                "scheduler's arguments instead.",
+                UserWarning,
+                stacklevel=4,
+            )
+        return own
 
 
 # --------------------------------------------------------------------------- ChainedScheduler
 
 
-class ChainedScheduler(_Composite):
+class ChainedScheduler(_Composite, _torch.ChainedScheduler):
     """Step several schedulers together, in order: torch's ``ChainedScheduler``.
 
     Chainable children multiply: with ``ConstantLR(factor=0.1, total_iters=2)``
     and ``ExponentialLR(gamma=0.9)`` the lr is ``base * 0.1 * 0.9**t`` for
     ``t < 2``, then ``base * 0.9**t``. Children may be lrplan's or torch's
-    schedulers and composites of either library. The numbers are torch's,
-    including where a non-chainable child (``LambdaLR``) overrides the others.
+    schedulers, user subclasses, and composites of either library. The numbers
+    are torch's, including where a non-chainable child (``LambdaLR``) overrides
+    the others. It is an instance of ``lrplan.LRScheduler`` and of torch's
+    ``LRScheduler`` and ``ChainedScheduler``; like torch's, it has no
+    ``last_epoch``.
 
     Differences from torch: restarted by an outer ``SequentialLR`` at its
     milestone, it starts again from ``initial_lr`` with every child at step 0
-    (torch raises ``NotImplementedError``); the state is plain data with the
-    children's states nested; ``verbose`` is accepted.
+    (torch raises ``NotImplementedError``); ``verbose`` is accepted (the
+    children log); a first child without ``optimizer`` raises ``AttributeError``
+    with a message.
 
     Args:
         schedulers: the schedulers to step, in order (at least one).
@@ -427,7 +421,7 @@ class ChainedScheduler(_Composite):
         optimizer: Optimizer | None = None,
         verbose: bool | str = False,
     ) -> None:
-        owner = "ChainedScheduler"
+        owner = self._owner
         scheds = list(schedulers)
         if len(scheds) < 1:
             raise ValueError(
@@ -442,47 +436,16 @@ class ChainedScheduler(_Composite):
                 )
             optimizer = scheds[0].optimizer
         _check_children(owner, optimizer, scheds)
-        self._schedulers: list[Any] = scheds
-        # Whether the last child keeps the driver's record of one float for all groups.
-        self._last_ours = _has_hot_step(scheds[-1])
+        self._schedulers = scheds
         self.optimizer = optimizer
-        self.verbose = bool(verbose) and verbose != "deprecated"
-        self._last_lr = _lrs(optimizer)
+        self._record()
+
+    def _record(self) -> None:
+        """torch's record: copies of what the groups hold now."""
+        self._last_lr = [copy_value(read(g, "lr")) for g in self.optimizer.param_groups]
 
     def step(self) -> None:  # type: ignore[override]
         """Step every child, in order."""
         for scheduler in self._schedulers:
             scheduler.step()
-        # torch records every group's lr. When the last child is an lrplan scheduler
-        # whose step gave every group one float (see LRScheduler._fast_snapshot),
-        # its list holds exactly that: a copy needs no group reads.
-        # torch records what the groups hold: the last child wrote it, and an lrplan
-        # child's record gives the same numbers without reading the groups.
-        if not self._last_ours:
-            self._last_lr = _lrs(self.optimizer)
-        elif (values := scheduler._last_values) is scheduler._fast_same:
-            self._last_lr_value = list(values)  # one float for all (edited in place later)
-            self._lazy_last = None
-        else:
-            self._lazy_last = (scheduler, values)
-
-    def state_dict(self) -> dict[str, Any]:
-        """Plain data: the last lrs and each child's ``state_dict()``."""
-        return {
-            "format": "lrplan.chained",
-            "version": STATE_VERSION,
-            "class": "ChainedScheduler",
-            "last_lr": _plain_lrs(self._last_lr),
-            "schedulers": [s.state_dict() for s in self._schedulers],
-        }
-
-    def load_state_dict(  # type: ignore[override]
-        self, state_dict: Mapping[str, Any], *, on_config_change: str = "error"
-    ) -> None:
-        """Restore :meth:`state_dict` output (children included); the argument is not changed.
-
-        ``on_config_change`` goes to every lrplan child. A refused child leaves nothing loaded.
-        """
-        st = _check_state("ChainedScheduler", "lrplan.chained", state_dict, len(self._schedulers))
-        _load_children(self._schedulers, st["schedulers"], on_config_change)
-        self._last_lr = _typed_like_groups(self.optimizer, [float(v) for v in st["last_lr"]])
+        self._record()

@@ -1,16 +1,20 @@
 """torch-named cycles and restarts: ``CyclicLR``, ``OneCycleLR``, ``CosineAnnealingWarmRestarts``.
 
-Each class is a thin configuration of a pure shape from
-:mod:`lrplan._schedules._cyclic` (``Cyclic``, the one-cycle annealing formula,
-``CosineRestarts``), in lr units (``_relative = False``). torch computes all
-three in closed form every step and overwrites whatever the group held, so they
-are not chainable (``_chainable = False``).
+Each class is a configuration of the driver (:class:`~lrplan._driver.ScheduleDriven`)
+and an instance of torch's class of the same name. The lr of each param group
+follows a pure shape from :mod:`lrplan._schedules._cyclic` in lr units
+(``_relative = False``): ``Cyclic``, torch's one-cycle phases, ``CosineRestarts``.
+torch computes all three in closed form every step and overwrites whatever the
+group held, so none is chainable (``_chainable = False``).
 
-``CyclicLR`` and ``OneCycleLR`` also cycle a second key, ``momentum`` or
-``betas[0]`` (Adam-style optimizers), inversely to the lr. The driver drives one
-key per scheduler; :class:`_Companion` writes the second one, in closed form, at
-the same time as every lr write. Tensors are filled in place and ``betas`` stays
-a tuple.
+``CyclicLR`` and ``OneCycleLR`` also cycle ``momentum`` -- or ``betas[0]`` for
+Adam-style optimizers -- inversely to the lr, in the same step: ``_apply`` writes
+the lr, then each group's momentum schedule at ``last_epoch`` (tensors filled in
+place, ``betas`` kept a tuple).
+
+The attributes torch saves are the state here too, with torch's names and
+meanings, so checkpoints cross between torch's classes and these in both
+directions (see each class's ``_torch_args``).
 """
 
 from __future__ import annotations
@@ -18,26 +22,21 @@ from __future__ import annotations
 import dataclasses
 import math
 import numbers
-import operator
 import types
-from collections.abc import Callable, Mapping, Sequence
-from typing import Any, ClassVar
+from collections.abc import Callable, Mapping
+from typing import Any, ClassVar, Literal
 
 import numpy as np
 import torch
+import torch.optim.lr_scheduler as _torch
 from torch.optim import Optimizer
 
-from ._driver import ScheduleDriven
-from ._groups import as_float as _as_float
-from ._groups import check_value as _check_value
-from ._groups import packed_buffer as _pack
-from ._groups import read as _read
-# TODO(driver rewrite): _scalar_fn removed
-from ._groups import write as _write
+from ._driver import ConfigChangePolicy, ScheduleDriven, _warn_get_lr_outside_step
+from ._groups import as_float, check_time, check_value, write
 from ._schedules import Schedule
 from ._schedules._core import check_real
 from ._schedules._cyclic import CYCLIC_MODES, CosineRestarts, Cyclic, _TorchPhases
-from ._schedules._ops import SCALAR, Ops
+from ._schedules._ops import Ops
 
 __all__ = ["CosineAnnealingWarmRestarts", "CyclicLR", "OneCycleLR"]
 
@@ -75,212 +74,64 @@ def _plain(value: Any) -> Any:
         return int(value)
     if isinstance(value, numbers.Real) and not isinstance(value, bool):
         return float(value)
+    if isinstance(value, dict):
+        return {k: _plain(v) for k, v in value.items()}
     return value
 
 
-def _momentum_key(optimizer: Optimizer) -> str:
-    """``"betas[0]"`` for Adam-style optimizers, ``"momentum"`` otherwise (torch's rule)."""
+def _uses_beta1(optimizer: Optimizer) -> bool:
+    """torch's rule: ``betas[0]`` for Adam-style optimizers, else ``momentum``; neither raises."""
     defaults = optimizer.defaults
     if "momentum" not in defaults and "betas" not in defaults:
         raise ValueError(_MOMENTUM_ERROR)
-    return "betas[0]" if "betas" in defaults else "momentum"
+    return "betas" in defaults
 
 
-class _Companion:
-    """Writes a second key (``momentum`` / ``betas[0]``) in closed form, group by group.
-
-    ``make(i)`` gives group ``i``'s absolute schedule. Values are checked like the
-    driver's (finite, >= 0) and written with the driver's writer: tensors in
-    place (the groups' tensors packed into one buffer where they can be, see
-    :func:`lrplan._driver._pack`), ``betas`` kept a tuple. Equal schedules are
-    evaluated once per step. :meth:`fast` is the driver's fast path for it.
-    """
-
-    def __init__(self, owner: str, key: str, make: Callable[[int], Schedule]) -> None:
-        self.owner = owner
-        self.key = key
-        self._make = make
-        self._schedules: list[Schedule] = []
-        self._index_n = -1
-        self._distinct: list[Schedule] = []
-        self._fns: list[Callable[[float], float]] = []
-        self._of: list[int] = []
-        # The floats this companion stored last, one per group; empty when unknown.
-        # A group still holding the very object stored can be written by ``fast``.
-        self._written: list[float] = []
-        # The one float object every group's "momentum" holds (one schedule for all),
-        # or None: then ``fast`` needs one identity test per group and nothing else.
-        self._same: float | None = None
-        self._buf: torch.Tensor | None = None
-        self._buf_views: list[Any] = []
-
-    def schedule(self, i: int) -> Schedule:
-        while len(self._schedules) <= i:
-            self._schedules.append(self._make(len(self._schedules)))
-        return self._schedules[i]
-
-    def reset(self) -> None:
-        self._schedules = []
-        self._index_n = -1
-        self.forget()
-
-    def forget(self) -> None:
-        """Forget what was written: the next :meth:`fast` declines, :meth:`write` writes."""
-        self._written = []
-        self._same = None
-
-    def _index(self, n: int) -> None:
-        """The distinct schedules of the first ``n`` groups, each evaluated once a step."""
-        if self._index_n == n:
-            return
-        seen: dict[Any, int] = {}
-        distinct: list[Schedule] = []
-        of: list[int] = []
-        for i in range(n):
-            s = self.schedule(i)
-            try:
-                j = seen.setdefault(s, len(distinct))
-            except TypeError:  # unhashable: compare by identity
-                j = seen.setdefault(id(s), len(distinct))
-            if j == len(distinct):
-                distinct.append(s)
-            of.append(j)
-        self._distinct, self._of = distinct, of
-        self._fns = [_scalar_fn(s) for s in distinct]
-        self._index_n = n
-        self._written = []
-        self._same = None
-
-    def write(self, optimizer: Optimizer, t: float) -> None:
-        groups = optimizer.param_groups
-        key = self.key
-        self._index(len(groups))
-        if isinstance(t, int) and t >= 0 and self.fast(groups, t):
-            return
-        self._same = None
-        ms = [s(t) for s in self._distinct]
-        values = [ms[j] for j in self._of]
-        for i, v in enumerate(values):
-            _check_value(self.owner, key, i, t, v)
-        raw = [_read(g, key) for g in groups]
-        if (buf := self._packed(raw)) is not None:
-            buf.copy_(torch.tensor(values, dtype=buf.dtype))  # rounds as fill_ would
-            self._written = []
-            return
-        stored = [_write(g, key, v) for g, v in zip(groups, values, strict=True)]
-        # Only the floats put into the groups themselves can be recognised later.
-        float_groups = all(type(v) is float for v in raw)
-        self._written = stored if float_groups else []
-
-    def _packed(self, raw: list[Any]) -> torch.Tensor | None:
-        views = self._buf_views
-        if len(views) != len(raw) or not all(map(operator.is_, raw, views)):
-            self._buf = _pack(raw)
-            self._buf_views = raw
-        return self._buf
-
-    def fast(self, groups: list[dict[str, Any]], t: int) -> bool:
-        """Write step ``t``'s values, all or none: ``False`` (nothing written) unless
-        every group still holds the float this companion stored last and every value
-        is finite and ``>= 0``. The same numbers as :meth:`write`."""
-        written = self._written
-        n = len(written)
-        if n != len(groups):
-            return False
-        w = self._same
-        if w is not None:
-            for group in groups:
-                if group["momentum"] is not w:
-                    break
-            else:  # every group holds the one float stored last
-                v = self._fns[0](t + 0.0)
-                if not (0.0 <= v < math.inf):
-                    return False
-                if v != w or w == 0.0:  # else: unchanged, already in place
-                    for group in groups:
-                        group["momentum"] = v
-                    self._written = [v] * n
-                    self._same = v
-                return True
-        betas = self.key != "momentum"  # "betas[0]"
-        if betas:
-            for group, w in zip(groups, written, strict=True):
-                if group["betas"][0] is not w:
-                    return False
-        else:
-            for group, w in zip(groups, written, strict=True):
-                if group["momentum"] is not w:
-                    return False
-        fns = self._fns
-        ft = float(t)
-        if len(fns) == 1:
-            v = fns[0](ft)
-            if not (v >= 0.0 and v < math.inf):
-                return False
-            values = [v] * n
-        else:
-            ms = [fn(ft) for fn in fns]
-            if not (min(ms) >= 0.0 and max(ms) < math.inf):
-                return False
-            values = [ms[j] for j in self._of]
-        if betas:
-            for group, v in zip(groups, values, strict=True):
-                b = group["betas"]
-                group["betas"] = (v, *b[1:])
-        else:
-            for group, v in zip(groups, values, strict=True):
-                group["momentum"] = v
-        self._written = values
-        self._same = values[0] if len(fns) == 1 and not betas else None
-        return True
-
-    def configs(self, n: int) -> list[dict[str, Any]]:
-        return [self.schedule(i).to_config() for i in range(n)]
+def _is_int(value: Any) -> bool:
+    return isinstance(value, numbers.Integral) and not isinstance(value, bool)
 
 
 class _CyclesMomentum(ScheduleDriven):
-    """Base of the two classes that cycle momentum with the lr."""
+    """Base of the two classes that cycle ``momentum`` (or ``betas[0]``) with the lr.
+
+    torch writes the momentum from inside ``get_lr``; here :meth:`_apply` writes
+    it right after the lr, in closed form at ``last_epoch``, from one schedule per
+    group (:meth:`_momentum_schedule`, absolute values). Values are checked like
+    the lr's (finite, >= 0).
+    """
 
     _chainable: ClassVar[bool] = False
     _relative = False
-    _momentum: _Companion | None = None
-    # _write_values only adds the momentum write, which _fast_also does on the fast path.
-    _fast_write_safe: ClassVar[bool] = True
+    cycle_momentum: bool = False
+    #: torch's attribute: whether the momentum is ``betas[0]`` (set with ``cycle_momentum``).
+    use_beta1: bool | None = None
+    _momenta: list[Schedule]
+
+    def _momentum_schedule(self, group_index: int) -> Schedule:
+        raise NotImplementedError
 
     def _build_schedules(self) -> None:
         super()._build_schedules()
-        if self._momentum is not None:
-            self._momentum.reset()  # groups' momentum keys may have been reloaded
+        self._momenta = []  # built on demand: groups' keys may have changed
 
-    def _write_values(self, values: Sequence[float]) -> None:
-        super()._write_values(values)
-        if self._momentum is not None:
-            self._momentum.write(self.optimizer, self.last_epoch)
+    def _momentum(self, i: int) -> Schedule:
+        while len(self._momenta) <= i:
+            self._momenta.append(self._momentum_schedule(len(self._momenta)))
+        return self._momenta[i]
 
-    def _fast_also(self, t: int) -> bool:
-        momentum = self._momentum
-        return momentum is None or momentum.fast(self.optimizer.param_groups, t)
-
-    def _hot_second(self) -> tuple[str, Schedule] | None:
-        momentum = self._momentum
-        if momentum is None or momentum.key != "momentum":
-            return None  # betas[0] is rebuilt as a tuple: _fast_also writes it
-        momentum._index(len(self.optimizer.param_groups))
-        if len(momentum._distinct) != 1:
-            return None
-        return "momentum", momentum._distinct[0]
-
-    def _hot_second_taken(self) -> None:
-        # The hot path writes the momentum now; what the companion wrote is no
-        # longer a record of the groups, so its own shortcut must not trust it.
-        if self._momentum is not None:
-            self._momentum.forget()
+    def _apply(self, values: list[Any]) -> None:
+        super()._apply(values)
+        if not self.cycle_momentum:
+            return
+        key = "betas[0]" if self.use_beta1 else "momentum"
+        owner, t = type(self).__name__, self.last_epoch
+        for i, group in enumerate(self.optimizer.param_groups):
+            write(group, key, check_value(owner, key, i, t, self._momentum(i)(t)))
 
     def _config(self) -> dict[str, Any]:
         config = super()._config()
-        if self._momentum is not None:
-            config["momentum_key"] = self._momentum.key
-            config["momentum"] = self._momentum.configs(len(self.optimizer.param_groups))
+        if self.cycle_momentum:
+            config["momentum"] = [self._momentum(i).to_config() for i in range(len(self._bases))]
         return config
 
 
@@ -315,12 +166,22 @@ class _ScaledCyclic(Cyclic):
         return cfg
 
 
+@dataclasses.dataclass(frozen=True)
+class _ExpRange:
+    """``gamma ** x`` for any ``gamma`` (torch accepts growth, ``gamma > 1``)."""
+
+    gamma: float
+
+    def __call__(self, x: Any) -> float:
+        return float(self.gamma**x)
+
+
 def _function_label(fn: Any) -> str:
     name = getattr(fn, "__qualname__", type(fn).__qualname__)
     return f"{getattr(fn, '__module__', '?')}.{name}"
 
 
-class CyclicLR(_CyclesMomentum):
+class CyclicLR(_CyclesMomentum, _torch.CyclicLR):  # type: ignore[misc]
     r"""Cyclical learning rates (Smith 2017): torch's ``CyclicLR``, same numbers.
 
     The lr of group ``i`` follows :class:`lrplan.Cyclic` in lr units, from
@@ -338,10 +199,13 @@ class CyclicLR(_CyclesMomentum):
     ``max_momentum``/``base_momentum`` into the groups; the initial step uses the
     group's ``initial_lr`` as the lower bound (it differs from ``base_lr`` when
     another scheduler recorded it first); a zero ``step_size_down`` is a sawtooth.
+    The state holds torch's keys (``max_lrs``, ``total_size``, ``step_ratio``,
+    ``mode``, ``gamma``, ``scale_mode``, the momentum lists, and
+    ``_scale_fn_custom``: the attributes of a callable-object ``scale_fn``).
     Differences that change no number: tensor lrs, momenta and betas are updated
-    in place, numpy arguments are stored as Python numbers, the state is plain data,
-    and ``step_size_up <= 0`` fails at construction instead of dividing by zero.
-    :class:`lrplan.Cyclic` is the pure shape, with a ``cycles`` limit.
+    in place, numpy arguments are stored as Python numbers, the state is plain
+    data, and ``step_size_up <= 0`` fails at construction instead of dividing by
+    zero. :class:`lrplan.Cyclic` is the pure shape, with a ``cycles`` limit.
 
     Example:
         >>> import torch, lrplan
@@ -354,6 +218,21 @@ class CyclicLR(_CyclesMomentum):
         ([0.055, 0.1, 0.055, 0.01], 0.9)
     """
 
+    _torch_args: ClassVar[tuple[str, ...]] = (
+        "max_lrs",
+        "total_size",
+        "step_ratio",
+        "mode",
+        "gamma",
+        "scale_mode",
+        "cycle_momentum",
+        "use_beta1",
+        "base_momentums",
+        "max_momentums",
+    )
+    base_momentums: list[Any] | None = None
+    max_momentums: list[Any] | None = None
+
     def __init__(
         self,
         optimizer: Optimizer,
@@ -361,10 +240,10 @@ class CyclicLR(_CyclesMomentum):
         max_lr: float | list[float],
         step_size_up: int = 2000,
         step_size_down: int | None = None,
-        mode: str = "triangular",
+        mode: Literal["triangular", "triangular2", "exp_range"] = "triangular",
         gamma: float = 1.0,
         scale_fn: Callable[[float], float] | None = None,
-        scale_mode: str = "cycle",
+        scale_mode: Literal["cycle", "iterations"] = "cycle",
         cycle_momentum: bool = True,
         base_momentum: float | list[float] = 0.8,
         max_momentum: float | list[float] = 0.9,
@@ -375,21 +254,18 @@ class CyclicLR(_CyclesMomentum):
         if not isinstance(optimizer, Optimizer):
             raise TypeError(f"{type(optimizer).__name__} is not an Optimizer")
         self.optimizer = optimizer
-        base_lrs = _per_group("CyclicLR", "base_lr", optimizer, base_lr)
+        base_lrs = _per_group(owner, "base_lr", optimizer, base_lr)
         if last_epoch == -1:
             for lr, group in zip(base_lrs, optimizer.param_groups, strict=True):
-                _write(group, "lr", _as_float(lr))
-        self.max_lrs = _per_group("CyclicLR", "max_lr", optimizer, max_lr)
-        up = check_real(owner, "step_size_up", step_size_up, lo=0.0, lo_open=True)
-        down = (
-            up
-            if step_size_down is None
-            else check_real(owner, "step_size_down", step_size_down, lo=0.0)
-        )
-        self.step_size_up: float = float(up)
-        self.step_size_down: float = float(down)
-        self.total_size = self.step_size_up + self.step_size_down
-        self.step_ratio = self.step_size_up / self.total_size
+                write(group, "lr", as_float(lr))
+        self.max_lrs = _per_group(owner, "max_lr", optimizer, max_lr)
+        up = float(check_real(owner, "step_size_up", step_size_up, lo=0.0, lo_open=True))
+        down = up
+        if step_size_down is not None:
+            down = float(check_real(owner, "step_size_down", step_size_down, lo=0.0))
+        self._up_down = (up, down)
+        self.total_size = up + down  # type: ignore[assignment]  # torch infers int, stores float
+        self.step_ratio = up / self.total_size
         if mode not in CYCLIC_MODES and scale_fn is None:
             raise ValueError("mode is invalid and scale_fn is None")
         if scale_fn is not None and not callable(scale_fn):
@@ -405,23 +281,30 @@ class CyclicLR(_CyclesMomentum):
             scale_mode = "iterations" if mode == "exp_range" else "cycle"
         self.scale_mode = scale_mode
         self.cycle_momentum = bool(cycle_momentum)
-        self._momentum = None
         if self.cycle_momentum:
-            key = _momentum_key(optimizer)
-            self.use_beta1 = key == "betas[0]"
-            self.base_momentums = _per_group("CyclicLR", "base_momentum", optimizer, base_momentum)
-            self.max_momentums = _per_group("CyclicLR", "max_momentum", optimizer, max_momentum)
+            self.use_beta1 = _uses_beta1(optimizer)
+            key = "betas[0]" if self.use_beta1 else "momentum"
+            self.base_momentums = _per_group(owner, "base_momentum", optimizer, base_momentum)
+            self.max_momentums = _per_group(owner, "max_momentum", optimizer, max_momentum)
             if last_epoch == -1:
                 for m_hi, m_lo, group in zip(
                     self.max_momentums, self.base_momentums, optimizer.param_groups, strict=True
                 ):
-                    _write(group, key, _as_float(m_hi))
+                    write(group, key, as_float(m_hi))
                     group["max_momentum"] = m_hi
                     group["base_momentum"] = m_lo
-            self._momentum = _Companion(owner, key, self._momentum_schedule)
         super().__init__(optimizer, last_epoch, verbose)
         # torch's quirk: the initial step above used ``initial_lr``; from now on base_lr.
         self.base_lrs = base_lrs
+
+    def _sizes(self) -> tuple[float, float]:
+        """``step_size_up`` and ``step_size_down``: the constructor's, unless torch's
+        ``total_size``/``step_ratio`` (which torch saves instead) were loaded since."""
+        up, down = self._up_down
+        if (up + down, up / (up + down)) != (self.total_size, self.step_ratio):
+            up = self.total_size * self.step_ratio
+            down = self.total_size - up
+        return up, down
 
     def _shape(self, i: int, start: float, peak: float) -> Schedule:
         if i >= len(self.max_lrs):
@@ -429,7 +312,7 @@ class CyclicLR(_CyclesMomentum):
                 f"CyclicLR: param group {i} was added after construction; CyclicLR has "
                 f"base_lr/max_lr for {len(self.max_lrs)} groups only (torch fails here too)"
             )
-        up, down = self.step_size_up, self.step_size_down
+        up, down = self._sizes()
         fn = self._scale_fn_custom
         if fn is None and (self.mode != "exp_range" or 0.0 < self.gamma <= 1.0):
             return Cyclic(
@@ -441,16 +324,9 @@ class CyclicLR(_CyclesMomentum):
                 gamma=self.gamma if self.mode == "exp_range" else 1.0,
             )
         if fn is None:  # exp_range with gamma outside (0, 1]: torch's unbounded amplitude
-            gamma = self.gamma
-            return _ScaledCyclic(
-                start=start,
-                peak=peak,
-                step_size_up=up,
-                step_size_down=down,
-                scale_fn=_ExpRange(gamma),
-                scale_mode="iterations",
-                label=f"exp_range(gamma={gamma!r})",
-            )
+            fn, label = _ExpRange(self.gamma), f"exp_range(gamma={self.gamma!r})"
+        else:
+            label = _function_label(fn)
         return _ScaledCyclic(
             start=start,
             peak=peak,
@@ -458,18 +334,18 @@ class CyclicLR(_CyclesMomentum):
             step_size_down=down,
             scale_fn=fn,
             scale_mode=self.scale_mode,
-            label=_function_label(fn),
+            label=label,
         )
 
     def _make_schedule(self, group_index: int, base: float) -> Schedule:
-        peak = _as_float(self.max_lrs[group_index]) if group_index < len(self.max_lrs) else 0.0
+        peak = as_float(self.max_lrs[group_index]) if group_index < len(self.max_lrs) else 0.0
         return self._shape(group_index, base, peak)
 
-    def _momentum_schedule(self, i: int) -> Schedule:
-        if i >= len(self.max_momentums):
-            return self._shape(i, 0.0, 0.0)  # raises the added-group error
-        hi, lo = _as_float(self.max_momentums[i]), _as_float(self.base_momentums[i])
-        return self._shape(i, hi, lo)
+    def _momentum_schedule(self, group_index: int) -> Schedule:
+        his, los = self.max_momentums or [], self.base_momentums or []
+        if group_index >= min(len(his), len(los)):
+            return self._shape(len(self.max_lrs), 0.0, 0.0)  # raises the added-group error
+        return self._shape(group_index, as_float(his[group_index]), as_float(los[group_index]))
 
     def scale_fn(self, x: Any) -> float:
         """The amplitude scale at ``x`` (cycle number or step, per ``scale_mode``)."""
@@ -481,31 +357,44 @@ class CyclicLR(_CyclesMomentum):
             return float(self.gamma**x)
         return 1.0
 
-    def _extra_state(self) -> dict[str, Any]:
+    def _torch_state(self) -> dict[str, Any]:
+        state = super()._torch_state()
+        if not self.cycle_momentum:
+            for name in ("use_beta1", "base_momentums", "max_momentums"):
+                del state[name]
+        # torch's rule: a plain function is not saved, a callable object's attributes are.
         fn = self._scale_fn_custom
-        saved = None if fn is None or isinstance(fn, types.FunctionType) else dict(vars(fn))
-        return {"scale_fn": saved}
+        saved = fn is not None and not isinstance(fn, types.FunctionType)
+        state["_scale_fn_custom"] = _plain(dict(vars(fn))) if saved else None
+        return state
 
-    def _load_extra_state(self, state: Mapping[str, Any]) -> None:
-        saved = state.get("scale_fn")
-        if saved is not None and self._scale_fn_custom is not None:
+    def _load_torch_state(self, state: Mapping[str, Any]) -> None:
+        saved = state.get("_scale_fn_custom")
+        if isinstance(saved, Mapping) and hasattr(self._scale_fn_custom, "__dict__"):
             vars(self._scale_fn_custom).update(saved)
-
-
-@dataclasses.dataclass(frozen=True)
-class _ExpRange:
-    """``gamma ** x`` for any ``gamma`` (torch accepts growth, ``gamma > 1``)."""
-
-    gamma: float
-
-    def __call__(self, x: Any) -> float:
-        return float(self.gamma**x)
 
 
 # --------------------------------------------------------------------------- OneCycleLR
 
 
-class OneCycleLR(_CyclesMomentum):
+def _legacy_anneal(fn: Any) -> str:
+    """The ``_anneal_func_type`` of an old torch state, which saved the function itself."""
+    name = getattr(fn, "__name__", "")
+    for kind in ("cos", "linear"):
+        if name.endswith(kind):
+            return kind
+    raise ValueError(
+        f"OneCycleLR.load_state_dict: the state's anneal_func {fn!r} is neither torch's "
+        "cosine nor its linear annealing"
+    )
+
+
+def _phase(entries: dict[str, Any]) -> Any:
+    """One of torch's ``_schedule_phases`` (a ``TypedDict`` there, a plain dict here)."""
+    return entries
+
+
+class OneCycleLR(_CyclesMomentum, _torch.OneCycleLR):  # type: ignore[misc]
     r"""The 1cycle policy (Smith 2018): torch's ``OneCycleLR``, same numbers.
 
     The lr warms up from ``initial_lr = max_lr / div_factor`` to ``max_lr`` and
@@ -519,7 +408,11 @@ class OneCycleLR(_CyclesMomentum):
     ``total_steps`` is allowed and extrapolates the last phase; a later step
     raises ``ValueError("Tried to step ...")``; the constructor writes
     ``initial_lr``, ``max_lr``, ``min_lr``, ``max_momentum`` and
-    ``base_momentum`` into the param groups and each group's schedule reads them.
+    ``base_momentum`` into the param groups and each group's schedule reads them
+    (when the schedules are built: at construction and on ``load_state_dict``).
+    The state holds torch's keys: ``total_steps``, ``_schedule_phases``,
+    ``_anneal_func_type``, ``cycle_momentum``, ``use_beta1``; old torch states
+    that saved the annealing function as ``anneal_func`` load too.
     Differences: where torch's linear extrapolation at step ``total_steps`` goes
     below 0, the lr written is 0 (never a negative lr); a phase of length 0 fails
     at construction with ``ValueError`` (torch divides by zero, possibly only at
@@ -538,6 +431,14 @@ class OneCycleLR(_CyclesMomentum):
         ([1.0], 0.85)
     """
 
+    _torch_args: ClassVar[tuple[str, ...]] = (
+        "total_steps",
+        "_schedule_phases",
+        "_anneal_func_type",
+        "cycle_momentum",
+        "use_beta1",
+    )
+
     def __init__(
         self,
         optimizer: Optimizer,
@@ -546,7 +447,7 @@ class OneCycleLR(_CyclesMomentum):
         epochs: int | None = None,
         steps_per_epoch: int | None = None,
         pct_start: float = 0.3,
-        anneal_strategy: str = "cos",
+        anneal_strategy: Literal["cos", "linear"] = "cos",
         cycle_momentum: bool = True,
         base_momentum: float | list[float] = 0.85,
         max_momentum: float | list[float] = 0.95,
@@ -556,6 +457,7 @@ class OneCycleLR(_CyclesMomentum):
         last_epoch: int = -1,
         verbose: bool | str = False,
     ) -> None:
+        owner = "OneCycleLR"
         if not isinstance(optimizer, Optimizer):
             raise TypeError(f"{type(optimizer).__name__} is not an Optimizer")
         self.optimizer = optimizer
@@ -583,118 +485,120 @@ class OneCycleLR(_CyclesMomentum):
             raise ValueError(
                 f"anneal_strategy must be one of 'cos' or 'linear', instead got {anneal_strategy}"
             )
-        self.pct_start = float(pct_start)
-        self.anneal_strategy = anneal_strategy
-        self.three_phase = bool(three_phase)
-        self.div_factor = _plain(
-            check_real("OneCycleLR", "div_factor", div_factor, lo=0, lo_open=True)
-        )
-        self.final_div_factor = _plain(
-            check_real("OneCycleLR", "final_div_factor", final_div_factor, lo=0, lo_open=True)
-        )
-        total = self.total_steps
-        first = float(self.pct_start * total) - 1
-        if self.three_phase:
-            self._ends: tuple[float, ...] = (
-                first,
-                float(2 * self.pct_start * total) - 2,
-                total - 1,
-            )
-        else:
-            self._ends = (first, float(total - 1))
-        max_lrs = _per_group("OneCycleLR", "max_lr", optimizer, max_lr)
+        self._anneal_func_type = anneal_strategy
+        div = check_real(owner, "div_factor", div_factor, lo=0, lo_open=True)
+        final_div = check_real(owner, "final_div_factor", final_div_factor, lo=0, lo_open=True)
+        # torch's phases: (end step, lr from -> to, momentum from -> to), the levels
+        # named by the param-group keys that hold them.
+        pct, total = float(pct_start), self.total_steps
+        phases = [
+            (float(pct * total) - 1, "initial_lr", "max_lr", "max_momentum", "base_momentum"),
+            (float(2 * pct * total) - 2, "max_lr", "initial_lr", "base_momentum", "max_momentum"),
+            (total - 1, "initial_lr", "min_lr", "max_momentum", "max_momentum"),
+        ]
+        if not three_phase:
+            phases = [phases[0], (total - 1, "max_lr", "min_lr", "base_momentum", "max_momentum")]
+        names = ("end_step", "start_lr", "end_lr", "start_momentum", "end_momentum")
+        self._schedule_phases = [_phase(dict(zip(names, p, strict=True))) for p in phases]
+        max_lrs = _per_group(owner, "max_lr", optimizer, max_lr)
         if last_epoch == -1:
             for group, m in zip(optimizer.param_groups, max_lrs, strict=True):
-                group["initial_lr"] = m / self.div_factor
+                group["initial_lr"] = m / div
                 group["max_lr"] = m
-                group["min_lr"] = group["initial_lr"] / self.final_div_factor
+                group["min_lr"] = group["initial_lr"] / final_div
         self.cycle_momentum = bool(cycle_momentum)
-        self._momentum = None
         if self.cycle_momentum:
-            key = _momentum_key(optimizer)
-            self.use_beta1 = key == "betas[0]"
-            hi = _per_group("OneCycleLR", "max_momentum", optimizer, max_momentum)
-            lo = _per_group("OneCycleLR", "base_momentum", optimizer, base_momentum)
+            self.use_beta1 = _uses_beta1(optimizer)
+            key = "betas[0]" if self.use_beta1 else "momentum"
+            hi = _per_group(owner, "max_momentum", optimizer, max_momentum)
+            lo = _per_group(owner, "base_momentum", optimizer, base_momentum)
             if last_epoch == -1:
                 for m_hi, m_lo, group in zip(hi, lo, optimizer.param_groups, strict=True):
-                    _write(group, key, _as_float(m_hi))
+                    write(group, key, as_float(m_hi))
                     group["max_momentum"] = m_hi
                     group["base_momentum"] = m_lo
-            self._momentum = _Companion("OneCycleLR", key, self._momentum_schedule)
         super().__init__(optimizer, last_epoch, verbose)
 
-    def _group_levels(self, i: int, names: Sequence[str]) -> tuple[float, ...]:
+    def _phases(self, i: int, what: str) -> Schedule:
+        """Group ``i``'s ``"lr"`` or ``"momentum"`` schedule: torch's phases, with the
+        levels read from the group's keys (as torch's ``get_lr`` reads them)."""
+        phases: list[dict[str, Any]] = self._schedule_phases  # type: ignore[assignment]
+        names = [phases[0][f"start_{what}"], *(p[f"end_{what}"] for p in phases)]
         group = self.optimizer.param_groups[i]
         try:
-            return tuple(_as_float(group[n]) for n in names)
+            levels = tuple(as_float(group[n]) for n in names)
         except KeyError as e:
             raise KeyError(
                 f"OneCycleLR: param group {i} has no {e.args[0]!r}; groups added after "
                 "construction need 'initial_lr', 'max_lr' and 'min_lr' (and "
                 "'max_momentum'/'base_momentum' with cycle_momentum), as in torch"
             ) from None
+        return _TorchPhases(
+            ends=tuple(float(p["end_step"]) for p in phases),
+            levels=levels,
+            anneal=self._anneal_func_type,
+            total=self.total_steps,
+        )
 
     def _make_schedule(self, group_index: int, base: float) -> Schedule:
-        a, peak, z = self._group_levels(group_index, ("initial_lr", "max_lr", "min_lr"))
-        levels = (a, peak, a, z) if self.three_phase else (a, peak, z)
-        return _TorchPhases(
-            ends=self._ends, levels=levels, anneal=self.anneal_strategy, total=self.total_steps
-        )
+        return self._phases(group_index, "lr")
 
-    def _momentum_schedule(self, i: int) -> Schedule:
-        hi, lo = self._group_levels(i, ("max_momentum", "base_momentum"))
-        levels = (hi, lo, hi, hi) if self.three_phase else (hi, lo, hi)
-        return _TorchPhases(
-            ends=self._ends, levels=levels, anneal=self.anneal_strategy, total=self.total_steps
-        )
+    def _momentum_schedule(self, group_index: int) -> Schedule:
+        return self._phases(group_index, "momentum")
 
+    def _torch_state(self) -> dict[str, Any]:
+        state = super()._torch_state()
+        state["_schedule_phases"] = [dict(p) for p in self._schedule_phases]
+        if not self.cycle_momentum:
+            del state["use_beta1"]
+        return state
 
-def _is_int(value: Any) -> bool:
-    return isinstance(value, numbers.Integral) and not isinstance(value, bool)
+    def load_state_dict(  # type: ignore[override]
+        self,
+        state_dict: Mapping[str, Any],
+        *,
+        on_config_change: ConfigChangePolicy | None = None,
+    ) -> None:
+        """Restore a state saved by this class or by torch's (see the driver's
+        ``load_state_dict``); torch states that saved ``anneal_func`` load too."""
+        st = state_dict
+        if isinstance(st, Mapping) and "anneal_func" in st and "_anneal_func_type" not in st:
+            st = {k: v for k, v in st.items() if k != "anneal_func"}
+            st["_anneal_func_type"] = _legacy_anneal(state_dict["anneal_func"])
+        super().load_state_dict(st, on_config_change=on_config_change)
 
 
 # --------------------------------------------------------------------------- warm restarts
 
 
-@dataclasses.dataclass(frozen=True, kw_only=True, repr=False)
-class _Shifted(Schedule):
-    """``inner(t + offset)``: where torch's restart counters run ahead of or behind ``t``.
-
-    Its config is ``canonical``'s (the schedule an uninterrupted run follows): the
-    offset is run state, saved in the scheduler's extra state, not the schedule's
-    identity.
-    """
-
-    inner: Schedule
-    offset: float
-    canonical: Schedule
-
-    def _at(self, t: Any, xp: Ops) -> Any:
-        return self.inner._at(xp.maximum(t + self.offset, 0.0), xp)
-
-    def to_config(self) -> dict[str, Any]:
-        return self.canonical.to_config()
-
-
-class CosineAnnealingWarmRestarts(ScheduleDriven):
+class CosineAnnealingWarmRestarts(ScheduleDriven, _torch.CosineAnnealingWarmRestarts):  # type: ignore[misc]
     r"""SGDR (Loshchilov & Hutter 2017): torch's ``CosineAnnealingWarmRestarts``.
 
-    The lr follows :class:`lrplan.CosineRestarts` in lr units: a cosine from the
-    base lr down to ``eta_min`` over ``T_0`` epochs, then restarts, each period
-    ``T_mult`` times longer. torch computes it in closed form every step (not
-    chainable). ``step(epoch)`` takes fractional epochs, without a warning
-    (``last_epoch`` is then ``floor(epoch)``, and later plain steps keep the
-    fraction), as in torch. ``T_cur`` and ``T_i`` read the current cycle.
+    A cosine from the base lr down to ``eta_min`` over ``T_0`` epochs, then a
+    restart, each period ``T_mult`` times longer. Like torch's class it keeps
+    two counters, ``T_cur`` (epochs since the last restart) and ``T_i`` (the
+    current period), and writes
 
-    torch's quirks stay: ``T_mult`` is an int >= 1; resuming with
-    ``last_epoch = N`` and ``T_mult > 1`` past the first restart continues, as
-    torch does, from cycle position ``(N + 1) % T_0`` in a period of
-    ``T_0 * T_mult`` (the uninterrupted run differs) until the next
-    ``step(epoch)``. Differences: ``step(epoch)`` places restarts exactly where
-    torch's floating-point logarithm can miss one (for example ``T_0=1, T_mult=3``
-    at epoch 121); numpy integer arguments are accepted; tensors are updated in
-    place; the state is plain data. :class:`lrplan.CosineRestarts` adds per-cycle
-    decay, a cycle limit and k-decay.
+    .. math:: \text{lr} = \eta_{\min} + (\text{base} - \eta_{\min})
+              \cdot \tfrac{1}{2}\left(1 + \cos(\pi\, T_{cur} / T_i)\right)
+
+    ``step()`` adds 1 to ``T_cur`` and restarts (``T_cur %= T_i``,
+    ``T_i *= T_mult``) when it reaches ``T_i``; ``step(epoch)`` (and
+    :meth:`set_step`) sets both for any, even fractional, ``epoch`` without a
+    warning, and ``last_epoch`` becomes ``floor(epoch)``. ``T_cur`` and ``T_i``
+    are plain attributes, which may be assigned, as in torch. An uninterrupted
+    run follows :class:`lrplan.CosineRestarts` in lr units (``schedules``).
+
+    torch's quirks stay: ``T_mult`` is an int >= 1; no call-order or deprecation
+    warning; resuming with ``last_epoch = N`` starts the counters afresh (torch
+    sets ``T_cur = N``, ``T_i = T_0``), so with ``T_mult > 1`` past the first
+    restart the run continues from ``(N + 1) % T_0`` in a period of
+    ``T_0 * T_mult`` (resume with ``load_state_dict`` to continue exactly).
+    Differences: ``step(epoch)`` places restarts exactly, with integer arithmetic,
+    where torch's floating-point logarithm can miss one (for example ``T_0=1,
+    T_mult=3`` at epoch 121); numpy integer arguments are accepted; a group added
+    later is adopted; tensors are updated in place; the state is plain data.
+    :class:`lrplan.CosineRestarts` adds per-cycle decay, a cycle limit and k-decay.
 
     Example:
         >>> import torch, lrplan
@@ -709,6 +613,7 @@ class CosineAnnealingWarmRestarts(ScheduleDriven):
 
     _chainable: ClassVar[bool] = False
     _relative = False
+    _torch_args: ClassVar[tuple[str, ...]] = ("T_0", "T_mult", "eta_min")
 
     def __init__(
         self,
@@ -728,82 +633,79 @@ class CosineAnnealingWarmRestarts(ScheduleDriven):
                 f"Expected float or int eta_min, but got {eta_min} of type {type(eta_min)}"
             )
         self.T_0: int = int(T_0)
+        self.T_i: int | float = self.T_0
         self.T_mult: int = int(T_mult)
         self.eta_min: float = _plain(
             check_real("CosineAnnealingWarmRestarts", "eta_min", eta_min, lo=0)
         )
-        self._frac: float = 0.0
-        # torch's resume quirk (see the class docs): (period, offset) or None.
-        self._resume: tuple[float, float] | None = None
-        if _is_int(last_epoch) and last_epoch >= 0 and self.T_mult > 1:
-            n = int(last_epoch) + 1
-            if n >= self.T_0:
-                self._resume = (float(self.T_0 * self.T_mult), float(n % self.T_0 - n))
+        self.T_cur: int | float = last_epoch
         super().__init__(optimizer, last_epoch, verbose)
 
     def _make_schedule(self, group_index: int, base: float) -> Schedule:
-        if self._resume is None:
-            period, offset = float(self.T_0), self._frac
-        else:
-            period, offset = self._resume[0], self._resume[1] + self._frac
-        canonical = CosineRestarts(
+        return CosineRestarts(
             period=float(self.T_0), period_mult=self.T_mult, start=base, end=self.eta_min
         )
-        if self._resume is None and offset == 0:
-            return canonical
-        inner = CosineRestarts(period=period, period_mult=self.T_mult, start=base, end=self.eta_min)
-        return _Shifted(inner=inner, offset=offset, canonical=canonical)
 
-    #: torch's class warns about neither the call order nor ``epoch``; neither does this.
-    _warns_call_order: ClassVar[bool] = False
-    _warns_epoch: ClassVar[bool] = False
-    #: Its ``_update_lr`` differs only on ``step(epoch)``: the fast paths apply.
-    _fast_step_safe: ClassVar[bool] = True
-
-    def _update_lr(self, epoch: int | float | None = None) -> None:
-        """``step(epoch)`` goes to the (fractional) ``epoch`` in closed form, like torch."""
+    def step(self, epoch: int | float | None = None) -> None:  # type: ignore[override]
+        """Advance one epoch, or go to (fractional) ``epoch``: torch's rule, no warning."""
+        if epoch is None and self.last_epoch < 0:
+            epoch = 0
         if epoch is None:
-            super()._update_lr()
-            return
+            self.last_epoch += 1
+            self.T_cur = self.T_cur + 1
+            if self.T_cur >= self.T_i:
+                self.T_cur %= self.T_i
+                self.T_i *= self.T_mult
+        else:
+            self._go_to(epoch)
+        with self._flag("_get_lr_called_within_step"):
+            values = self.get_lr()
+        self._apply(values)
+
+    def set_step(self, t: int | float) -> None:
+        """Go to epoch ``t`` (an int or a float): ``step(t)``, and like it, no warning."""
+        self.step(check_time("set_step", t))
+
+    def _go_to(self, epoch: Any) -> None:
+        """Set ``T_cur``, ``T_i`` and ``last_epoch`` for ``epoch``.
+
+        Cycle ``n`` starts at ``T_0 (T_mult^n - 1) / (T_mult - 1)``; the start is
+        found by adding periods (integers: exact), not by torch's logarithm. With
+        ``T_mult == 1`` only ``T_cur`` changes, as in torch.
+        """
         if isinstance(epoch, bool) or not isinstance(epoch, numbers.Real):
             raise TypeError(
                 f"CosineAnnealingWarmRestarts.step: epoch must be a number, got {epoch!r}"
             )
         if epoch < 0:
             raise ValueError(f"Expected non-negative epoch, but got {epoch}")
-        whole = math.floor(epoch)
-        frac = float(epoch) - whole
-        if frac != self._frac or self._resume is not None:
-            self._frac, self._resume = frac, None
-            self.base_lrs = self.base_lrs  # rebuild the schedules
-        super()._update_lr(whole)
+        epoch = check_time("CosineAnnealingWarmRestarts.step", epoch)
+        if epoch < self.T_0:
+            self.T_i, self.T_cur = self.T_0, epoch
+        elif self.T_mult == 1:
+            self.T_cur = epoch % self.T_0
+        else:
+            start, length = 0, self.T_0
+            while epoch >= start + length:
+                start, length = start + length, length * self.T_mult
+            self.T_i, self.T_cur = length, epoch - start
+        self.last_epoch = math.floor(epoch)
 
-    def _cycle(self) -> tuple[float, float]:
-        s = self._schedules[0] if self._schedules else None
-        t = float(self.last_epoch)
-        if isinstance(s, _Shifted):
-            t, s = max(t + s.offset, 0.0), s.inner
-        if not isinstance(s, CosineRestarts):
-            return math.nan, math.nan
-        _, tau, length = s._cycle(t, SCALAR)
-        return float(tau), float(length)
+    def get_lr(self) -> list[Any]:
+        """Each group's lr from ``T_cur`` and ``T_i`` (torch's formula and operation order)."""
+        _warn_get_lr_outside_step(self)
+        self._adopt_new_groups()
+        eta, x = self.eta_min, math.pi * self.T_cur / self.T_i
+        return [eta + (base - eta) * (1 + math.cos(x)) / 2 for base in self._bases]
 
-    @property
-    def T_cur(self) -> float:
-        """Epochs since the last restart (torch's attribute)."""
-        return self._cycle()[0]
+    def _torch_state(self) -> dict[str, Any]:
+        return {**super()._torch_state(), "T_i": self.T_i, "T_cur": self.T_cur}
 
-    @property
-    def T_i(self) -> float:
-        """The length of the current cycle (torch's attribute)."""
-        return self._cycle()[1]
-
-    def _extra_state(self) -> dict[str, Any]:
-        return {"frac": self._frac, "resume": None if self._resume is None else list(self._resume)}
-
-    def _load_extra_state(self, state: Mapping[str, Any]) -> None:
-        frac = float(state.get("frac", 0.0))
-        resume = state.get("resume")
-        self._frac = frac
-        self._resume = None if resume is None else (float(resume[0]), float(resume[1]))
-        self.base_lrs = self.base_lrs
+    def _load_torch_state(self, state: Mapping[str, Any]) -> None:
+        same = all(state.get(n) == getattr(self, n) for n in self._torch_args)
+        if same and "T_cur" in state and "T_i" in state:
+            self.T_cur, self.T_i = state["T_cur"], state["T_i"]
+        else:  # the saved counters belong to other arguments: start from the saved epoch
+            self.T_cur, self.T_i = state["last_epoch"], self.T_0
+            if state["last_epoch"] >= 0:
+                self._go_to(state["last_epoch"])

@@ -101,7 +101,9 @@ _ORDER_WARNING = (
     "See more details at "
     "https://pytorch.org/docs/stable/optim.html#how-to-adjust-learning-rate"
 )
-_GET_LR_WARNING = "To get the last learning rate computed by the scheduler, please use `get_last_lr()`."
+_GET_LR_WARNING = (
+    "To get the last learning rate computed by the scheduler, please use `get_last_lr()`."
+)
 
 STATE_FORMAT = "lrplan.scheduler"
 STATE_VERSION = 2
@@ -145,17 +147,22 @@ def _has_nonfinite_grad(optimizer: Optimizer) -> bool:
     )
 
 
-def _call_order_warning(optimizer: Optimizer) -> str | None:
-    """The warning the first ``scheduler.step()`` deserves, if any (torch's two).
+def _warn_call_order(optimizer: Optimizer) -> None:
+    """Give the first ``scheduler.step()`` torch's call-order warning, if it deserves one.
 
     Unlike torch, no warning when the optimizer step was skipped by AMP's
-    GradScaler because of an inf/NaN gradient: that is not a misuse.
+    GradScaler because of an inf/NaN gradient (that is not a misuse), and one
+    warning per optimizer and cause, however many schedulers drive it.
     """
     if not hasattr(optimizer.step, "_wrapped_by_lr_sched"):
-        return _OVERRIDDEN_WARNING
-    if not getattr(optimizer, "_opt_called", False) and not _has_nonfinite_grad(optimizer):
-        return _ORDER_WARNING
-    return None
+        cause, message = "_lrplan_warned_overridden", _OVERRIDDEN_WARNING
+    elif not getattr(optimizer, "_opt_called", False) and not _has_nonfinite_grad(optimizer):
+        cause, message = "_lrplan_warned_order", _ORDER_WARNING
+    else:
+        return
+    if not getattr(optimizer, cause, False):
+        setattr(optimizer, cause, True)
+        warnings.warn(message, UserWarning, stacklevel=3)
 
 
 # --------------------------------------------------------------------------- the protocol
@@ -233,9 +240,9 @@ class LRScheduler(_TorchLRScheduler):
             elif initial_key not in group:
                 raise KeyError(
                     f"param {initial_key!r} is not specified in param_groups[{i}] when resuming "
-                    f"{owner} with last_epoch={last_epoch} >= 0. Load the optimizer's "
-                    "state_dict (which holds it) before creating the scheduler, or create it "
-                    "with last_epoch=-1 and call scheduler.load_state_dict() instead."
+                    f"scheduler with last_epoch >= 0 ({owner}, last_epoch={last_epoch}). Load "
+                    "the optimizer's state_dict (which holds it) before creating the scheduler, "
+                    "or create it with last_epoch=-1 and call scheduler.load_state_dict()."
                 )
         self.base_lrs = [copy_value(g[initial_key]) for g in optimizer.param_groups]
         self.last_epoch = last_epoch
@@ -275,9 +282,7 @@ class LRScheduler(_TorchLRScheduler):
         using the closed form where the class has one.
         """
         if self._step_count == 1:
-            message = _call_order_warning(self.optimizer)
-            if message is not None:
-                warnings.warn(message, UserWarning, stacklevel=2)
+            _warn_call_order(self.optimizer)
         self._step_count += 1
         if epoch is not None:
             warnings.warn(EPOCH_DEPRECATION_WARNING, UserWarning, stacklevel=2)
@@ -306,10 +311,11 @@ class LRScheduler(_TorchLRScheduler):
             write(group, self.key, value)
         self._last_lr = [copy_value(read(g, self.key)) for g in groups]
         if self._verbose:
-            self._log(self._last_lr)
+            self._log(dict(enumerate(self._last_lr)))
 
-    def _log(self, values: Sequence[Any]) -> None:
-        for i, v in enumerate(values):
+    def _log(self, values: Mapping[int, Any]) -> None:
+        """Report each param group's new value (``verbose``)."""
+        for i, v in values.items():
             logger.info(
                 "%s: step %s, param group %d: %s = %.6e",
                 type(self).__name__,
@@ -448,7 +454,9 @@ class ScheduleDriven(LRScheduler):
                 f"{type(self).__name__}: base_lrs needs {n} values (one per param group), "
                 f"got {len(values)}"
             )
-        self._base_raw = [copy_value(v) for v in values]
+        self._base_raw = [
+            copy_value(v) if isinstance(v, torch.Tensor) else float(v) for v in values
+        ]
         self._bases = [as_float(v) for v in values]
         self._build_schedules()
 
@@ -513,7 +521,7 @@ class ScheduleDriven(LRScheduler):
         return values
 
     def _relative_step(self, i: int, current: float, t_prev: float, t: float) -> float:
-        """Move group ``i``'s ``current`` value from ``t_prev`` to ``t`` by the schedule's change."""
+        """Move group ``i``'s ``current`` value from ``t_prev`` to ``t`` as the schedule moves."""
         if t_prev < 0:
             base = self._bases[i]
             return self._closed(i, t) if base == 0 else current * (self._closed(i, t) / base)
@@ -543,7 +551,7 @@ class ScheduleDriven(LRScheduler):
             stored.append(value)
         self._written, self._written_t = stored, t
 
-    def get_lr(self) -> list[float]:
+    def get_lr(self) -> list[Any]:
         """The next value of every group (floats; tensors are filled with them).
 
         Called outside ``step()`` it warns, as torch's does, and returns the
@@ -576,7 +584,7 @@ class ScheduleDriven(LRScheduler):
                 values.append(self._closed(i, t))
         return values
 
-    def _get_closed_form_lr(self) -> list[float]:
+    def _get_closed_form_lr(self) -> list[Any]:
         """The closed form at ``last_epoch`` (used by the deprecated ``step(epoch)``)."""
         return self._closed_all(self.last_epoch)
 
@@ -603,7 +611,7 @@ class ScheduleDriven(LRScheduler):
         views, buf = self._buffer
         if len(views) != len(raw) or not all(map(operator.is_, raw, views)):
             buf = packed_buffer(raw)
-            self._buffer = (raw, buf)
+            self._buffer = (raw, buf) if buf is not None else ([], None)
         return buf
 
     def _apply(self, values: list[Any]) -> None:
@@ -636,7 +644,14 @@ class ScheduleDriven(LRScheduler):
                     write(group, key, v)
                     stored.append(v)
         if self._verbose:
-            self._log([v for v, last in zip(stored, self._last_values, strict=False) if v != last])
+            last = self._last_values
+            self._log(
+                {
+                    i: v
+                    for i, v in enumerate(stored)
+                    if self._is_initial or i >= len(last) or v != last[i]
+                }
+            )
         self._written, self._written_t, self._last_values = stored, t, list(stored)
 
     @property  # type: ignore[override]
@@ -761,7 +776,7 @@ class ScheduleDriven(LRScheduler):
         owner = type(self).__name__
         lp = st.get("lrplan")
         diffs = [
-            f"{name}: {getattr(self, name)!r} -> {st[name]!r} (saved)"
+            f"{name}: {st[name]!r} -> {getattr(self, name)!r}"
             for name in self._torch_args
             if name in st and not _same(st[name], getattr(self, name))
         ]
@@ -771,7 +786,8 @@ class ScheduleDriven(LRScheduler):
                     setattr(self, name, st[name])
             warnings.warn(
                 f"{owner}.load_state_dict: the saved arguments differ from this scheduler's "
-                f"and replace them, as in torch ({'; '.join(diffs)}). Pass "
+                f"(saved -> this scheduler: {'; '.join(diffs)}); the saved ones replace them, "
+                "as in torch. Pass "
                 "on_config_change='error', 'keep_step' or 'keep_fraction' to keep this "
                 "scheduler's arguments instead.",
                 UserWarning,
@@ -780,7 +796,8 @@ class ScheduleDriven(LRScheduler):
         elif diffs and policy == "error":
             raise ValueError(
                 f"{owner}.load_state_dict: the saved arguments differ from this scheduler's "
-                f"({'; '.join(diffs)}). Pass on_config_change='saved', 'keep_step' or "
+                f"(saved -> this scheduler: {'; '.join(diffs)}). Pass "
+                "on_config_change='saved', 'keep_step' or "
                 "'keep_fraction' to resume anyway."
             )
         self._load_torch_state(st)
@@ -878,6 +895,11 @@ def _normalise_state(owner: str, state: Any, key: str, n_groups: int) -> dict[st
                     f"{owner}.load_state_dict: the state drives {lp.get('key')!r}, "
                     f"this scheduler {key!r}"
                 )
+            for k, typ in (("fingerprint", str), ("config", dict), ("extra", dict)):
+                if not isinstance(lp.get(k), typ):
+                    raise ValueError(
+                        f"{owner}.load_state_dict: state key 'lrplan.{k}' is missing or malformed"
+                    )
             for k in ("values", "chained"):
                 if not isinstance(lp.get(k), list) or len(lp[k]) != n_groups:
                     raise ValueError(

@@ -391,9 +391,10 @@ def _roundtrip_if_plain(state: Any) -> Any:
 
 def _all_lrplan_state(state: Any) -> bool:
     """An lrplan state whose nested child states (if any) are all lrplan's too."""
-    if not (isinstance(state, dict) and str(state.get("format", "")).startswith("lrplan")):
+    lp = state.get("lrplan") if isinstance(state, dict) else None
+    if not (isinstance(lp, dict) and str(lp.get("format", "")).startswith("lrplan")):
         return False
-    children = state.get("schedulers")
+    children = state.get("_schedulers")
     return not isinstance(children, list) or all(_all_lrplan_state(c) for c in children)
 
 

@@ -10,7 +10,10 @@ separate test checks what lrplan does instead.
 
 from __future__ import annotations
 
+import copy
+import io
 import math
+import pickle
 from typing import Any
 
 import pytest
@@ -284,8 +287,10 @@ def test_state_is_plain_nested_data_and_resumes_bit_exactly() -> None:
         opt.step()
         sched.step()
     state = sched.state_dict()
-    assert state["schedulers"][0]["format"] == "lrplan.chained"
-    assert state["schedulers"][0]["schedulers"][1]["class"] == "ExponentialLR"
+    assert state["lrplan"]["class"] == "SequentialLR"
+    assert state["_milestones"] == [5] and state["last_epoch"] == 4
+    assert state["_schedulers"][0]["lrplan"]["class"] == "ChainedScheduler"
+    assert state["_schedulers"][0]["_schedulers"][1]["lrplan"]["class"] == "ExponentialLR"
     loaded = torch_roundtrip(state)
     assert loaded == state
     snapshot = torch_roundtrip(state)
@@ -311,15 +316,15 @@ def test_rejects_state_of_another_shape() -> None:
     seq = lrplan.SequentialLR(
         opt, [lrplan.StepLR(opt, step_size=2), lrplan.StepLR(opt, step_size=3)], milestones=[4]
     )
-    bad = seq.state_dict()
-    bad["milestones"] = [5]
-    with pytest.raises(ValueError, match="milestones"):
-        seq.load_state_dict(bad)
     chain = lrplan.ChainedScheduler([lrplan.StepLR(opt, step_size=2)])
     with pytest.raises(ValueError, match="child states"):
-        chain.load_state_dict({**chain.state_dict(), "schedulers": []})
-    with pytest.raises(ValueError, match="not an lrplan"):
+        chain.load_state_dict({**chain.state_dict(), "_schedulers": []})
+    with pytest.raises(ValueError, match="belongs to SequentialLR"):
         chain.load_state_dict(seq.state_dict())
+    bad = seq.state_dict()
+    bad["lrplan"] = {**bad["lrplan"], "version": 99}
+    with pytest.raises(ValueError, match="version 99"):
+        seq.load_state_dict(bad)
 
 
 def test_torch_sequential_accepts_lrplan_children_and_lrplan_is_a_torch_scheduler() -> None:
@@ -347,3 +352,243 @@ def test_undone_children_whose_sibling_wrote_their_number_still_chain(kind: str)
     c = {"factor": 0.5, "total_iters": 1}
     tree = ("seq", [("chain", [("seq", [("leaf", "ConstantLR", c)], [])] * 2)], [])
     run_parity(_builder(tree), [Step()] * 6, lrs=[1.0], lr_kind=kind)
+
+
+# --------------------------------------------------------------------------- the promises
+
+
+def _tree(L: Any, opt: torch.optim.Optimizer, outer: str) -> Any:
+    """A nested tree whose milestone lands on a leaf (torch handles every step of it)."""
+    chain = L.ChainedScheduler(
+        [L.ConstantLR(opt, factor=0.5, total_iters=3), L.ExponentialLR(opt, gamma=0.9)]
+    )
+    if outer == "ChainedScheduler":
+        return L.ChainedScheduler([chain, L.StepLR(opt, step_size=2, gamma=0.8)])
+    inner = L.SequentialLR(
+        opt,
+        [L.LinearLR(opt, start_factor=0.5, total_iters=2), L.CosineAnnealingLR(opt, T_max=6)],
+        milestones=[2],
+    )
+    return L.SequentialLR(opt, [chain, inner, L.StepLR(opt, step_size=2)], milestones=[4, 4])
+
+
+def _lrs(opt: torch.optim.Optimizer) -> list[float]:
+    return [float(g["lr"]) for g in opt.param_groups]
+
+
+def _floats(values: list[Any]) -> list[float]:
+    return [float(v) for v in values]
+
+
+def test_composites_are_instances_of_all_three() -> None:
+    opt = _sgd()
+    seq = lrplan.SequentialLR(opt, [lrplan.StepLR(opt, 2)], milestones=[])
+    chain = lrplan.ChainedScheduler([lrplan.StepLR(opt, 2)])
+    for sched, theirs in ((seq, tsched.SequentialLR), (chain, tsched.ChainedScheduler)):
+        assert isinstance(sched, lrplan.LRScheduler)
+        assert isinstance(sched, tsched.LRScheduler)
+        assert isinstance(sched, theirs)
+
+
+# An unpickled optimizer's step is no longer wrapped: a child's first step then warns, as
+# torch's schedulers do after a pickle.
+@pytest.mark.filterwarnings(r"ignore:Seems like `optimizer.step\(\)` has been overridden")
+@pytest.mark.filterwarnings(r"ignore:Detected call of `lr_scheduler.step\(\)`")
+@pytest.mark.parametrize("outer", ["SequentialLR", "ChainedScheduler"])
+@pytest.mark.parametrize("kind", ["float", "float32"])
+@pytest.mark.parametrize("how", ["pickle", "deepcopy", "torch.save"])
+@pytest.mark.parametrize("at", [0, 3, 4, 7])
+def test_pickle_and_deepcopy_mid_run_continue_identically(
+    outer: str, kind: str, how: str, at: int
+) -> None:
+    opt = make_optimizer([0.1, 0.4], kind)
+    sched = _tree(mixed([True, False, True])(), opt, outer)
+    for _ in range(at):
+        opt.step()
+        sched.step()
+    if how == "pickle":
+        opt2, sched2 = pickle.loads(pickle.dumps((opt, sched)))
+    elif how == "deepcopy":
+        opt2, sched2 = copy.deepcopy((opt, sched))
+    else:
+        buf = io.BytesIO()
+        torch.save((opt, sched), buf)
+        buf.seek(0)
+        opt2, sched2 = torch.load(buf, weights_only=False)
+    assert sched2.optimizer is opt2
+    assert all(c.optimizer is opt2 for c in sched2._schedulers)
+    for _ in range(10):
+        for o, s in ((opt, sched), (opt2, sched2)):
+            o.step()
+            s.step()
+        assert _lrs(opt2) == _lrs(opt)
+        assert _floats(sched2.get_last_lr()) == _floats(sched.get_last_lr())
+
+
+def _resume_across(src: Any, dst: Any, outer: str, at: int, kind: str) -> None:
+    """Run ``src``'s tree ``at`` steps, load its state (through weights_only) into
+    ``dst``'s tree, and check both continue with the same values as ``src``'s."""
+    opt = make_optimizer([0.1, 0.4], kind)
+    sched = _tree(src, opt, outer)
+    for _ in range(at):
+        opt.step()
+        sched.step()
+    state = sched.state_dict()
+    loaded = torch_roundtrip(state)
+    snapshot = torch_roundtrip(state)
+    opt2 = make_optimizer([0.1, 0.4], kind)
+    sched2 = _tree(dst, opt2, outer)
+    opt2.load_state_dict(opt.state_dict())
+    sched2.load_state_dict(loaded)
+    assert _floats(sched2.get_last_lr()) == pytest.approx(_floats(sched.get_last_lr()), rel=1e-6)
+    for _ in range(12):
+        for o, s in ((opt, sched), (opt2, sched2)):
+            o.step()
+            s.step()
+        rel = 1e-9 if kind == "float" else 1e-6
+        assert _lrs(opt2) == pytest.approx(_lrs(opt), rel=rel)
+        assert _floats(sched2.get_last_lr()) == pytest.approx(_lrs(opt), rel=rel)
+    if dst is lrplan:  # torch's children keep aliases into what they loaded
+        assert str(loaded) == str(snapshot)
+
+
+@pytest.mark.filterwarnings(r"ignore:Detected call of `lr_scheduler.step\(\)`")
+@pytest.mark.parametrize("outer", ["SequentialLR", "ChainedScheduler"])
+@pytest.mark.parametrize("kind", ["float", "float32"])
+@pytest.mark.parametrize("at", [0, 3, 4, 6, 9])
+def test_torch_state_resumes_in_lrplan_and_lrplan_state_in_torch(
+    outer: str, kind: str, at: int
+) -> None:
+    _resume_across(tsched, lrplan, outer, at, kind)
+    _resume_across(lrplan, tsched, outer, at, kind)
+
+
+@pytest.mark.filterwarnings(r"ignore:Detected call of `lr_scheduler.step\(\)`")
+def test_state_is_torchs_keys_plus_lrplans_header() -> None:
+    opt = _sgd()
+    theirs = _tree(tsched, make_optimizer([0.1]), "SequentialLR")
+    ours = _tree(lrplan, opt, "SequentialLR")
+    st = ours.state_dict()
+    assert set(theirs.state_dict()) <= set(st) <= set(theirs.state_dict()) | {"lrplan"}
+    assert st["lrplan"] == {"format": "lrplan.scheduler", "version": 2, "class": "SequentialLR"}
+    assert [c["lrplan"]["class"] for c in st["_schedulers"]] == [
+        "ChainedScheduler",
+        "SequentialLR",
+        "StepLR",
+    ]
+    chain = lrplan.ChainedScheduler([lrplan.StepLR(opt, 2)])
+    assert set(chain.state_dict()) == {"_schedulers", "_last_lr", "lrplan"}
+
+
+@pytest.mark.filterwarnings(r"ignore:Detected call of `lr_scheduler.step\(\)`")
+def test_changed_milestones_saved_win_with_one_warning() -> None:
+    def build(opt: torch.optim.Optimizer, ms: list[int]) -> Any:
+        return lrplan.SequentialLR(
+            opt, [lrplan.ConstantLR(opt, 0.5, 2), lrplan.ExponentialLR(opt, 0.5)], ms
+        )
+
+    opt = _sgd()
+    saved = build(opt, [3])
+    for _ in range(2):
+        opt.step()
+        saved.step()
+    state = saved.state_dict()
+    new = build(_sgd(), [5])
+    with pytest.warns(UserWarning, match=r"milestones: \[5\] -> \[3\] \(saved\)") as w:
+        new.load_state_dict(state)
+    assert len(w) == 1 and "on_config_change" in str(w[0].message)
+    assert new._milestones == [3]
+    opt2 = new.optimizer
+    opt2.load_state_dict(opt.state_dict())
+    for _ in range(4):
+        for o, s in ((opt, saved), (opt2, new)):
+            o.step()
+            s.step()
+        assert _lrs(opt2) == _lrs(opt)
+
+    with pytest.raises(ValueError, match="milestones"):
+        build(_sgd(), [5]).load_state_dict(state, on_config_change="error")
+    kept = build(_sgd(), [5])
+    kept.load_state_dict(state, on_config_change="keep_step")
+    assert kept._milestones == [5] and kept.last_epoch == 2
+    with pytest.raises(ValueError, match="on_config_change"):
+        kept.load_state_dict(state, on_config_change="bogus")  # type: ignore[arg-type]
+
+
+def test_a_refused_child_leaves_nothing_loaded() -> None:
+    opt = _sgd()
+    seq = lrplan.SequentialLR(
+        opt, [lrplan.StepLR(opt, 2), lrplan.ExponentialLR(opt, 0.5)], milestones=[1]
+    )
+    other = lrplan.SequentialLR(opt, [lrplan.StepLR(opt, 2), lrplan.StepLR(opt, 3)], milestones=[1])
+    for _ in range(3):
+        opt.step()
+        other.step()
+    before = (copy.deepcopy(seq.state_dict()), _lrs(opt))
+    with pytest.raises(ValueError, match="belongs to StepLR"):
+        seq.load_state_dict(other.state_dict())
+    assert str(seq.state_dict()) == str(before[0]) and _lrs(opt) == before[1]
+
+
+@pytest.mark.filterwarnings(r"ignore:Detected call of `lr_scheduler.step\(\)`")
+def test_lrplans_first_state_layout_still_loads() -> None:
+    """Version 1: a ``format`` header at the top, ``schedulers``/``milestones``/``last_lr``."""
+
+    def v1(st: dict[str, Any]) -> dict[str, Any]:
+        if "_schedulers" in st:
+            out = {
+                "format": "lrplan.sequential" if "_milestones" in st else "lrplan.chained",
+                "version": 1,
+                "class": st["lrplan"]["class"],
+                "last_lr": [float(v) for v in st["_last_lr"]],
+                "schedulers": [v1(c) for c in st["_schedulers"]],
+            }
+            if "_milestones" in st:
+                out.update(last_epoch=st["last_epoch"], milestones=st["_milestones"])
+            return out
+        lp = st["lrplan"]
+        return {
+            **{k: v for k, v in lp.items() if k != "values"},
+            "version": 1,
+            "base_values": st["base_lrs"],
+            "step_count": st["_step_count"],
+            "last_values": lp["values"],
+        }
+
+    opt = _sgd()
+    sched = _tree(lrplan, opt, "SequentialLR")
+    for _ in range(5):
+        opt.step()
+        sched.step()
+    opt2 = _sgd()
+    sched2 = _tree(lrplan, opt2, "SequentialLR")
+    sched2.load_state_dict(v1(sched.state_dict()))
+    for _ in range(6):
+        for o, s in ((opt, sched), (opt2, sched2)):
+            o.step()
+            s.step()
+        assert _lrs(opt2) == _lrs(opt)
+
+
+def test_user_subclasses_as_children_match_torch() -> None:
+    """Children written by users on either library's base: closed-form and chainable."""
+
+    def build(L: Any, opt: torch.optim.Optimizer, last_epoch: int = -1) -> Any:
+        base = L.LRScheduler
+
+        class Halving(base):  # type: ignore[misc, valid-type]
+            def get_lr(self) -> list[float]:  # chainable
+                if self.last_epoch == 0:
+                    return [g["lr"] for g in self.optimizer.param_groups]
+                return [g["lr"] * 0.5 for g in self.optimizer.param_groups]
+
+        class Ramp(base):  # type: ignore[misc, valid-type]
+            def get_lr(self) -> list[float]:  # closed form
+                return [b * (self.last_epoch + 1) / 4 for b in self.base_lrs]
+
+        chain = L.ChainedScheduler([Halving(opt), L.ExponentialLR(opt, gamma=0.9)])
+        return L.SequentialLR(opt, [Ramp(opt), chain, Ramp(opt)], milestones=[3, 6])
+
+    script: list[Any] = [Step()] * 5 + [ScaleLR(0.5)] + [Step()] * 8
+    for mask in ([True], [False, True], [True, False]):
+        run_parity(build, script, lrs=[0.1, 0.02], candidate=mixed(mask), torch_errors="stop")

@@ -2,8 +2,12 @@
 
 from __future__ import annotations
 
+import copy
+import io
 import logging
 import math
+import pickle
+import warnings
 from typing import Any
 
 import numpy as np
@@ -212,23 +216,171 @@ def test_state_is_plain_data_with_numpy_arguments_and_inf_best() -> None:
         assert sched2.get_last_lr() == sched.get_last_lr()
 
 
-def test_loads_torch_state_and_refuses_changed_arguments() -> None:
+def test_changed_arguments_saved_win_with_one_warning() -> None:
     opt = make_optimizer([0.1])
     ref = tsched.ReduceLROnPlateau(opt, factor=0.5, patience=1)
     for m in [1.0, 2.0, 2.0, 2.0]:
         ref.step(m)
-    ours = lrplan.ReduceLROnPlateau(make_optimizer([0.1]), factor=0.5, patience=1)
-    ours.load_state_dict(ref.state_dict())
-    assert (ours.best, ours.num_bad_epochs, ours.last_epoch) == (
+    other = lrplan.ReduceLROnPlateau(make_optimizer([0.1]), mode="max", factor=0.3, patience=1)
+    with pytest.warns(UserWarning) as rec:
+        other.load_state_dict(ref.state_dict())
+    assert len(rec) == 1
+    text = str(rec[0].message)
+    assert "factor: 0.3 -> 0.5 (saved)" in text and "mode: 'max' -> 'min' (saved)" in text
+    assert "patience" not in text and "on_config_change" in text
+    assert (other.factor, other.mode, other.mode_worse) == (0.5, "min", math.inf)
+    assert (other.best, other.num_bad_epochs, other.last_epoch) == (
         ref.best,
         ref.num_bad_epochs,
         ref.last_epoch,
     )
-    other = lrplan.ReduceLROnPlateau(make_optimizer([0.1]), factor=0.3, patience=1)
-    with pytest.raises(ValueError, match="factor"):
-        other.load_state_dict(ours.state_dict())
-    other.load_state_dict(ours.state_dict(), on_config_change="keep_step")
-    assert other.factor == 0.3 and other.best == ref.best
+    with pytest.raises(ValueError, match=r"factor: 0\.3 -> 0\.5"):
+        lrplan.ReduceLROnPlateau(make_optimizer([0.1]), factor=0.3).load_state_dict(
+            ref.state_dict(), on_config_change="error"
+        )
+    kept = lrplan.ReduceLROnPlateau(make_optimizer([0.1]), mode="max", factor=0.3, patience=1)
+    kept.load_state_dict(other.state_dict(), on_config_change="keep_step")
+    assert (kept.factor, kept.mode, kept.mode_worse) == (0.3, "max", -math.inf)
+    assert (kept.best, kept.last_epoch) == (ref.best, ref.last_epoch)
+    with pytest.raises(ValueError, match="on_config_change"):
+        kept.load_state_dict(ref.state_dict(), on_config_change="nope")  # type: ignore[arg-type]
+    with pytest.raises(ValueError, match="belongs to StepLR"):
+        kept.load_state_dict(lrplan.StepLR(make_optimizer([0.1]), 2).state_dict())
+    with pytest.raises(ValueError, match="missing"):
+        kept.load_state_dict(tsched.StepLR(make_optimizer([0.1]), 2).state_dict())
+
+
+def _continue_alike(a: Any, b: Any, metrics: list[float]) -> None:
+    for m in metrics:
+        a.step(m)
+        b.step(m)
+        la = [float(g["lr"]) for g in a.optimizer.param_groups]
+        lb = [float(g["lr"]) for g in b.optimizer.param_groups]
+        assert la == lb
+        assert [float(v) for v in a.get_last_lr()] == [float(v) for v in b.get_last_lr()]
+        assert (a.best, a.num_bad_epochs, a.cooldown_counter, a.last_epoch) == (
+            b.best,
+            b.num_bad_epochs,
+            b.cooldown_counter,
+            b.last_epoch,
+        )
+
+
+_BEFORE = [1.0, 0.9, 0.95, 0.95, 0.97, 0.5, 0.6, 0.6]
+_AFTER = [0.7, 0.7, 0.4, 0.45, 0.5, 0.5, 0.5, 0.5, 0.1]
+_KW: dict[str, Any] = {"factor": 0.5, "patience": 1, "cooldown": 1, "min_lr": [0.0, 0.03]}
+
+
+@pytest.mark.parametrize("lr_kind", ["float", "float64"])
+@pytest.mark.parametrize("direction", ["torch->lrplan", "lrplan->torch"])
+def test_state_crosses_between_torch_and_lrplan(direction: str, lr_kind: str) -> None:
+    src_mod, dst_mod = (tsched, lrplan) if direction == "torch->lrplan" else (lrplan, tsched)
+    opt = make_optimizer([0.1, 0.2], lr_kind)
+    src = src_mod.ReduceLROnPlateau(opt, **_KW)
+    for m in _BEFORE:
+        src.step(m)
+    state = src.state_dict()
+    if src_mod is lrplan:
+        state = torch_roundtrip(state)  # plain data: weights_only
+        assert state["lrplan"]["format"] == "lrplan.scheduler"
+    opt2 = make_optimizer([1.0, 1.0], lr_kind)
+    opt2.load_state_dict(opt.state_dict())
+    dst = dst_mod.ReduceLROnPlateau(opt2, factor=0.5, patience=1, cooldown=1, min_lr=[0.0, 0.03])
+    dst.load_state_dict(state)
+    _continue_alike(src, dst, _AFTER)
+    # and back: the state the other class now saves loads into the first again
+    opt3 = make_optimizer([1.0, 1.0], lr_kind)
+    opt3.load_state_dict(opt2.state_dict())
+    back = src_mod.ReduceLROnPlateau(opt3, **_KW)
+    back.load_state_dict(dst.state_dict())
+    _continue_alike(src, back, _AFTER)
+
+
+def test_torch_state_keys_and_plain_data() -> None:
+    opt = make_optimizer([0.1])
+    ours = lrplan.ReduceLROnPlateau(opt)
+    ref = tsched.ReduceLROnPlateau(make_optimizer([0.1]))
+    state = ours.state_dict()
+    assert set(state) == set(ref.state_dict()) | {"lrplan"}
+    assert set(state["lrplan"]) == {"format", "version", "class", "last_epoch", "fingerprint"}
+    assert torch_roundtrip(state) == state
+
+
+def test_torchs_own_state_test_and_older_layouts() -> None:
+    """torch's test_reduce_lr_on_plateau_state_dict, and states from older torch versions
+    (``verbose`` saved, no ``default_min_lr`` or ``_last_lr``), with torch's re-init."""
+    for mod in (tsched, lrplan):
+        sched = mod.ReduceLROnPlateau(make_optimizer([0.1]), mode="min", factor=0.1, patience=2)
+        for score in [1.0, 2.0, 3.0, 4.0, 3.0, 4.0, 5.0, 3.0, 2.0, 1.0]:
+            sched.step(score)
+        copy_ = lrplan.ReduceLROnPlateau(make_optimizer([0.1]), mode="max", factor=0.5, patience=10)
+        with pytest.warns(UserWarning, match="saved"):
+            copy_.load_state_dict(sched.state_dict())
+        for key in sched.__dict__:
+            if key != "optimizer":
+                assert sched.__dict__[key] == copy_.__dict__[key], key
+    old = {
+        k: v
+        for k, v in tsched.ReduceLROnPlateau(make_optimizer([0.1]), mode="max").state_dict().items()
+        if k not in ("default_min_lr", "_last_lr")
+    }
+    old.update(verbose="deprecated", best=3.0, num_bad_epochs=2, mode_worse=0.0)
+    for mod in (tsched, lrplan):
+        s = mod.ReduceLROnPlateau(make_optimizer([0.1]))
+        with warnings.catch_warnings(record=True):  # lrplan's names the changed mode
+            s.load_state_dict(old)  # type: ignore[arg-type]
+        assert (s.mode, s.mode_worse, s.best, s.default_min_lr) == ("max", -math.inf, 3.0, 0)
+    with pytest.raises(ValueError, match="mode median is unknown"), pytest.warns(UserWarning):
+        lrplan.ReduceLROnPlateau(make_optimizer([0.1])).load_state_dict({**old, "mode": "median"})
+
+
+def test_lrplan_1_state_loads() -> None:
+    v1 = {
+        "format": "lrplan.scheduler",
+        "version": 1,
+        "class": "ReduceLROnPlateau",
+        "mode": "min",
+        "factor": 0.5,
+        "patience": 1,
+        "threshold": 1e-4,
+        "threshold_mode": "rel",
+        "cooldown": 0,
+        "min_lrs": [0],
+        "default_min_lr": 0,
+        "eps": 1e-8,
+        "last_epoch": 4,
+        "best": 0.5,
+        "num_bad_epochs": 1,
+        "cooldown_counter": 0,
+        "mode_worse": math.inf,
+        "last_values": [0.05],
+    }
+    s = lrplan.ReduceLROnPlateau(make_optimizer([0.05]), factor=0.5, patience=1)
+    s.load_state_dict(v1)
+    assert (s.last_epoch, s.best, s.num_bad_epochs, s.get_last_lr()) == (4, 0.5, 1, [0.05])
+    s.step(0.6)
+    assert s.get_last_lr() == [0.025]
+    with pytest.raises(ValueError, match="version"):
+        s.load_state_dict({**v1, "version": 7})
+
+
+@pytest.mark.parametrize("lr_kind", ["float", "float64"])
+@pytest.mark.parametrize("how", ["pickle", "deepcopy", "torch.save"])
+def test_pickle_and_deepcopy_mid_run_continue_identically(how: str, lr_kind: str) -> None:
+    sched = lrplan.ReduceLROnPlateau(make_optimizer([0.1, 0.2], lr_kind), **_KW, verbose=True)
+    for m in _BEFORE:
+        sched.step(m)
+    if how == "pickle":
+        clone = pickle.loads(pickle.dumps(sched))
+    elif how == "deepcopy":
+        clone = copy.deepcopy(sched)
+    else:
+        buf = io.BytesIO()
+        torch.save(sched, buf)
+        buf.seek(0)
+        clone = torch.load(buf, weights_only=False)
+    assert clone.optimizer is not sched.optimizer and clone.verbose
+    _continue_alike(sched, clone, _AFTER)
 
 
 def test_tensor_lrs_updated_in_place_and_verbose_logs(caplog: pytest.LogCaptureFixture) -> None:

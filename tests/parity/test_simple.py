@@ -587,7 +587,7 @@ def test_pickle_of_scheduler_with_plain_function_is_not_needed_for_state() -> No
     opt = make_optimizer([0.1])
     sched = lrplan.LambdaLR(opt, lambda e: 0.9**e)
     state = sched.state_dict()
-    assert state["extra"]["lr_lambdas"] == [None]
+    assert state["lr_lambdas"] == [None]
     pickle.dumps(state)
 
 
