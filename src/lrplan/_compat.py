@@ -147,16 +147,25 @@ class _TorchRecursion(ScheduleDriven):
 
 
 class _FunctionSchedule(Schedule):
-    """A user function as a schedule (not serialisable; used by ``LambdaLR``).
+    """Param group ``index``'s function in a ``LambdaLR``'s ``lr_lambdas`` as a schedule.
 
-    The function receives the step as torch passes it: an ``int`` for whole steps.
+    It holds the scheduler's list, not the function, so a function replaced in the
+    list (or an object whose attributes a load restored) is the one called, and two
+    schedulers built alike compare equal whatever functions they were given (as
+    torch's state comparisons expect). The function receives the step as torch
+    passes it: an ``int`` for whole steps. Not serialisable.
     """
 
-    __slots__ = ("fn",)
+    __slots__ = ("fns", "index")
     _kind: ClassVar[str] = "function"
 
-    def __init__(self, fn: Callable[[Any], float]) -> None:
-        self.fn = fn
+    def __init__(self, fns: list[Callable[[Any], float]], index: int) -> None:
+        self.fns = fns
+        self.index = index
+
+    @property
+    def fn(self) -> Callable[[Any], float]:
+        return self.fns[self.index]
 
     def _call_fn(self, t: float) -> float:
         arg: Any = int(t) if float(t).is_integer() else t
@@ -178,10 +187,10 @@ class _FunctionSchedule(Schedule):
         return {"type": self._kind, "name": f"{getattr(self.fn, '__module__', '?')}.{name}"}
 
     def __eq__(self, other: object) -> bool:
-        return type(other) is type(self) and other.fn is self.fn  # type: ignore[attr-defined]
+        return type(other) is type(self) and other.index == self.index  # type: ignore[attr-defined]
 
     def __hash__(self) -> int:
-        return hash((type(self), id(self.fn)))
+        return hash((type(self), self.index))
 
     def __repr__(self) -> str:
         return f"<{self._kind} schedule {self.to_config()['name']}>"
@@ -192,8 +201,8 @@ class _RunningProduct(_FunctionSchedule):
 
     torch's ``MultiplicativeLR`` has no closed form; its recursive rule is
     ``lr *= f(epoch)``. ``MultiplicativeLR`` applies that rule itself (its
-    ``_update_lr`` and ``_fast_step``: each distinct function called once per
-    step); :meth:`_rechain` states it for the generic driver. The product is what
+    ``_next_values``: each distinct function called once per step);
+    :meth:`_rechain` states it for the generic driver. The product is what
     it amounts to from a fresh start, used only for explicit random access
     (``set_step``, ``get_lr``).
     """
@@ -333,7 +342,8 @@ class LambdaLR(_LambdaScheduler, _torch.LambdaLR):
     _owner: ClassVar[str] = "LambdaLR"
 
     def _make_schedule(self, group_index: int, base: float) -> Schedule:
-        return _FunctionSchedule(self._lambda_for(group_index))
+        self._lambda_for(group_index)  # a single function also covers groups added later
+        return _FunctionSchedule(self.lr_lambdas, group_index)
 
 
 class MultiplicativeLR(_LambdaScheduler, _torch.MultiplicativeLR):
@@ -372,7 +382,8 @@ class MultiplicativeLR(_LambdaScheduler, _torch.MultiplicativeLR):
     _owner: ClassVar[str] = "MultiplicativeLR"
 
     def _make_schedule(self, group_index: int, base: float) -> Schedule:
-        return _RunningProduct(self._lambda_for(group_index))
+        self._lambda_for(group_index)
+        return _RunningProduct(self.lr_lambdas, group_index)
 
     def _next_values(self, t_prev: float, t: float) -> list[float]:
         if self._is_initial:

@@ -43,8 +43,7 @@ import math
 import operator
 import warnings
 import weakref
-from collections.abc import Iterator, Mapping, Sequence
-from contextlib import contextmanager
+from collections.abc import Mapping, Sequence
 from functools import wraps
 from typing import Any, ClassVar, Literal
 
@@ -62,7 +61,9 @@ from ._groups import (
     copy_value,
     packed_buffer,
     read,
+    read_all,
     write,
+    write_all,
 )
 from ._schedules import Schedule
 
@@ -263,17 +264,11 @@ class LRScheduler(_TorchLRScheduler):
     def _initial_step(self) -> None:
         """Reset the step count and perform the initial step (torch's protocol)."""
         self._step_count = 0
-        with self._flag("_is_initial"):
-            self.step()
-
-    @contextmanager
-    def _flag(self, name: str) -> Iterator[None]:
-        """Set the bool attribute ``name`` for the duration of a block."""
-        setattr(self, name, True)
+        self._is_initial = True
         try:
-            yield
+            self.step()
         finally:
-            setattr(self, name, False)
+            self._is_initial = False
 
     def step(self, epoch: int | float | None = None) -> None:  # type: ignore[override]
         """Advance one step and write the new values.
@@ -289,7 +284,8 @@ class LRScheduler(_TorchLRScheduler):
         self._update_lr(epoch)
 
     def _update_lr(self, epoch: int | float | None = None) -> None:
-        with self._flag("_get_lr_called_within_step"):
+        self._get_lr_called_within_step = True
+        try:
             if epoch is None:
                 self.last_epoch += 1
                 values = self.get_lr()
@@ -297,6 +293,8 @@ class LRScheduler(_TorchLRScheduler):
                 self.last_epoch = epoch
                 closed_form = getattr(self, "_get_closed_form_lr", None)
                 values = closed_form() if closed_form is not None else self.get_lr()
+        finally:
+            self._get_lr_called_within_step = False
         self._apply(list(values))
 
     def _apply(self, values: list[Any]) -> None:
@@ -461,18 +459,28 @@ class ScheduleDriven(LRScheduler):
         self._build_schedules()
 
     def _build_schedules(self) -> None:
-        self._schedules = [self._make_schedule(i, b) for i, b in enumerate(self._bases)]
-        for i, s in enumerate(self._schedules):
-            if not isinstance(s, Schedule):
-                raise TypeError(
-                    f"{type(self).__name__}: schedule for param group {i} must be an "
-                    f"lrplan Schedule, got {type(s).__name__}"
-                )
-        self._scales = [b if self._relative else 1.0 for b in self._bases]
+        self._schedules, self._scales = [], []
+        self._distinct: list[Schedule] = []  # each schedule once, evaluated once per step
+        self._which: list[int] = []  # group -> its schedule in ``_distinct``
+        for i, base in enumerate(self._bases):
+            self._add_schedule(i, base)
         n = len(self._bases)
         self._written = (self._written + [math.nan] * n)[:n]
         self._chained = (self._chained + [False] * n)[:n]
         self._last_values = (self._last_values + list(self._bases))[:n]
+
+    def _add_schedule(self, i: int, base: float) -> None:
+        s = self._make_schedule(i, base)
+        if not isinstance(s, Schedule):
+            raise TypeError(
+                f"{type(self).__name__}: schedule for param group {i} must be an "
+                f"lrplan Schedule, got {type(s).__name__}"
+            )
+        if s not in self._distinct:
+            self._distinct.append(s)
+        self._which.append(self._distinct.index(s))
+        self._schedules.append(s)
+        self._scales.append(base if self._relative else 1.0)
 
     def _adopt_new_groups(self) -> None:
         """Groups added with ``optimizer.add_param_group`` after construction.
@@ -488,8 +496,7 @@ class ScheduleDriven(LRScheduler):
             current = as_float(read(group, self.key))
             self._base_raw.append(raw)
             self._bases.append(as_float(raw))
-            self._schedules.append(self._make_schedule(i, self._bases[-1]))
-            self._scales.append(self._bases[-1] if self._relative else 1.0)
+            self._add_schedule(i, self._bases[-1])
             self._written.append(current)
             self._chained.append(self._chainable and self.last_epoch > 0)
             self._last_values.append(current)
@@ -511,14 +518,8 @@ class ScheduleDriven(LRScheduler):
         """Every group's closed form at ``t``; a schedule shared by groups runs once."""
         if t < 0:
             return list(self._bases)
-        seen: dict[int, float] = {}
-        values = []
-        for s, scale in zip(self._schedules, self._scales, strict=True):
-            m = seen.get(id(s))
-            if m is None:
-                m = seen[id(s)] = s(t)
-            values.append(scale * m)
-        return values
+        ms = [s(t) for s in self._distinct]
+        return [scale * ms[k] for scale, k in zip(self._scales, self._which, strict=True)]
 
     def _relative_step(self, i: int, current: float, t_prev: float, t: float) -> float:
         """Move group ``i``'s ``current`` value from ``t_prev`` to ``t`` as the schedule moves."""
@@ -531,7 +532,7 @@ class ScheduleDriven(LRScheduler):
     def _current(self) -> list[float] | None:
         """Every group's value now, or ``None`` when each holds exactly what this
         scheduler last wrote and none is in relative mode."""
-        raw = [read(g, self.key) for g in self.optimizer.param_groups]
+        raw = read_all(self.optimizer.param_groups, self.key)
         chained = True in self._chained
         if not chained and all(map(operator.is_, raw, self._written)):
             return None
@@ -560,7 +561,8 @@ class ScheduleDriven(LRScheduler):
         if not self._get_lr_called_within_step:
             _warn_get_lr_outside_step(self)
             return self._closed_all(self.last_epoch)
-        self._adopt_new_groups()
+        if len(self.optimizer.param_groups) != len(self._bases):
+            self._adopt_new_groups()
         t = self.last_epoch
         return self._next_values(t - 1, t)
 
@@ -624,25 +626,17 @@ class ScheduleDriven(LRScheduler):
         if not values or not (min(values) >= 0.0 and sum(values) < math.inf):
             for i, v in enumerate(values):
                 check_value(owner, key, i, t, v)
-        raw = [read(g, key) for g in groups]
+        raw = read_all(groups, key)
+        for i, r in enumerate(raw):
+            if isinstance(r, torch.Tensor):
+                check_fits(owner, key, i, t, r, values[i])
         buf = self._packed(raw)
         if buf is not None:
-            if buf.dtype != torch.float64:
-                for i, (r, v) in enumerate(zip(raw, values, strict=True)):
-                    check_fits(owner, key, i, t, r, v)
             src = torch.tensor(values, dtype=buf.dtype)
             buf.copy_(src)
             stored = src.tolist()
         else:
-            stored = []
-            for i, (group, r, v) in enumerate(zip(groups, raw, values, strict=True)):
-                if isinstance(r, torch.Tensor):
-                    check_fits(owner, key, i, t, r, v)
-                    r.fill_(v)
-                    stored.append(float(r.item()))
-                else:
-                    write(group, key, v)
-                    stored.append(v)
+            stored = write_all(groups, key, values, raw)
         if self._verbose:
             last = self._last_values
             self._log(

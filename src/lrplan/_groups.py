@@ -27,7 +27,9 @@ __all__ = [
     "copy_value",
     "packed_buffer",
     "read",
+    "read_all",
     "write",
+    "write_all",
 ]
 
 #: The keys that name one element of a group's ``betas`` tuple.
@@ -38,6 +40,12 @@ def read(group: Mapping[str, Any], key: str) -> Any:
     """The raw value (float or tensor) of ``key`` in ``group``."""
     idx = BETAS_KEYS.get(key)
     return group[key] if idx is None else group["betas"][idx]
+
+
+def read_all(groups: Sequence[Mapping[str, Any]], key: str) -> list[Any]:
+    """``read(group, key)`` for every group."""
+    idx = BETAS_KEYS.get(key)
+    return [g[key] for g in groups] if idx is None else [g["betas"][idx] for g in groups]
 
 
 def as_float(value: Any) -> float:
@@ -67,6 +75,29 @@ def write(group: dict[str, Any], key: str, value: Any) -> None:
         betas = list(group["betas"])
         betas[idx] = value
         group["betas"] = tuple(betas)
+
+
+def write_all(
+    groups: Sequence[dict[str, Any]], key: str, values: Sequence[float], current: Sequence[Any]
+) -> list[float]:
+    """Store one float per group, where the groups hold ``current`` (``read_all``).
+
+    Returns what the groups hold afterwards, as floats: a tensor stores the value
+    rounded to its dtype.
+    """
+    stored = []
+    plain = key not in BETAS_KEYS
+    for group, cur, v in zip(groups, current, values, strict=True):
+        if isinstance(cur, torch.Tensor):
+            cur.fill_(v)
+            stored.append(float(cur.item()))
+        elif plain:
+            group[key] = v
+            stored.append(v)
+        else:
+            write(group, key, v)
+            stored.append(v)
+    return stored
 
 
 def packed_buffer(values: Sequence[Any]) -> torch.Tensor | None:
