@@ -152,18 +152,12 @@ def _warn_call_order(optimizer: Optimizer) -> None:
     """Give the first ``scheduler.step()`` torch's call-order warning, if it deserves one.
 
     Unlike torch, no warning when the optimizer step was skipped by AMP's
-    GradScaler because of an inf/NaN gradient (that is not a misuse), and one
-    warning per optimizer and cause, however many schedulers drive it.
+    GradScaler because of an inf/NaN gradient: that is not a misuse.
     """
     if not hasattr(optimizer.step, "_wrapped_by_lr_sched"):
-        cause, message = "_lrplan_warned_overridden", _OVERRIDDEN_WARNING
+        warnings.warn(_OVERRIDDEN_WARNING, UserWarning, stacklevel=3)
     elif not getattr(optimizer, "_opt_called", False) and not _has_nonfinite_grad(optimizer):
-        cause, message = "_lrplan_warned_order", _ORDER_WARNING
-    else:
-        return
-    if not getattr(optimizer, cause, False):
-        setattr(optimizer, cause, True)
-        warnings.warn(message, UserWarning, stacklevel=3)
+        warnings.warn(_ORDER_WARNING, UserWarning, stacklevel=3)
 
 
 # --------------------------------------------------------------------------- the protocol
