@@ -319,7 +319,9 @@ def make_warmup_wrapper(Base: type) -> type:
 
         def step(self, epoch=None):
             if self.last_epoch >= 0:  # past our initial step: advance the wrapped one
-                for group, lr in zip(self.optimizer.param_groups, self.inner.get_last_lr()):
+                for group, lr in zip(
+                    self.optimizer.param_groups, self.inner.get_last_lr(), strict=True
+                ):
                     group["lr"] = lr  # give it back its own lrs before it steps
                 self.inner.step()
             super().step(epoch)
@@ -452,7 +454,7 @@ _HERE = os.path.basename(__file__)
 _X = torch.linspace(-1.0, 1.0, 12, dtype=torch.float64).reshape(4, 3)
 
 #: What a snapshot reads from a watched scheduler.
-FULL = ("last_epoch", "_step_count", "base_lrs", "get_last_lr", "isinstance", "closed_form")
+FULL = ("last_epoch", "_step_count", "base_lrs", "get_last_lr", "isinstance")
 LIB = ("last_epoch", "_step_count", "base_lrs", "get_last_lr")
 PLATEAU = ("last_epoch", "get_last_lr")
 COMPOSITE = ("get_last_lr",)
@@ -588,8 +590,6 @@ class Recorder:
                     data[key] = _read(s.get_last_lr)
                 elif f == "isinstance":
                     data[key] = isinstance(s, torch_sched.LRScheduler)
-                elif f == "closed_form":
-                    data[key] = hasattr(s, "_get_closed_form_lr")
                 else:
                     data[key] = norm(getattr(s, f, _MISSING))
             for a in attrs:
@@ -658,7 +658,9 @@ def assert_same_trace(
                 f"  at {d[0]}:\n    {ref_name}: {d[1]!r}\n    {cand_name}: {d[2]!r}"
             )
             if r.note or c.note:
-                msg += f"\n  {ref_name} raised: {r.note or '-'}\n  {cand_name} raised: {c.note or '-'}"
+                msg += (
+                    f"\n  {ref_name} raised: {r.note or '-'}\n  {cand_name} raised: {c.note or '-'}"
+                )
             raise AssertionError(msg)
 
 
@@ -729,7 +731,9 @@ def test_chainable_warmup_multistep(tensor: bool, sched_first: bool) -> None:
 def test_closed_form_with_step_epoch(tensor: bool, sched_first: bool) -> None:
     def script(L: Side, rec: Recorder) -> None:
         sched = rec.build(
-            "sched", lambda: L.ClosedFormStepDecay(rec.opt, step_size=4, gamma=0.5), attrs=("calls",)
+            "sched",
+            lambda: L.ClosedFormStepDecay(rec.opt, step_size=4, gamma=0.5),
+            attrs=("calls",),
         )
         maybe_early_step(rec, sched, sched_first)
         train(rec, sched, 8)
@@ -738,7 +742,9 @@ def test_closed_form_with_step_epoch(tensor: bool, sched_first: bool) -> None:
         rec.act("scheduler.step(3)", lambda: sched.step(3))
         train(rec, sched, 4, "after 3: ")
         rec.act("user calls get_lr()", lambda: sched.get_lr(), result=True)
-        rec.act("user calls _get_closed_form_lr()", lambda: sched._get_closed_form_lr(), result=True)
+        rec.act(
+            "user calls _get_closed_form_lr()", lambda: sched._get_closed_form_lr(), result=True
+        )
         rec.act("scheduler.step(0)", lambda: sched.step(0))
         train(rec, sched, 3, "after 0: ")
 
@@ -945,7 +951,9 @@ def test_warmup_multistep_random(
 ) -> None:
     def script(L: Side, rec: Recorder) -> None:
         sched = rec.build(
-            "sched", lambda: L.WarmupMultiStep(rec.opt, milestones, gamma=gamma, warmup_iters=4)
+            "sched",
+            lambda: L.WarmupMultiStep(rec.opt, milestones, gamma=gamma, warmup_iters=4),
+            attrs=("get_lr_calls",),
         )
         for i in range(n):
             if i == scale_at:
@@ -1007,7 +1015,9 @@ def test_sequential_custom_warmup_then_cosine(tensor: bool, sched_first: bool) -
 def test_sequential_three_phases_with_custom_ones() -> None:
     def script(L: Side, rec: Recorder) -> None:
         closed = rec.build(
-            "closed", lambda: L.ClosedFormStepDecay(rec.opt, step_size=3, gamma=0.7), attrs=("calls",)
+            "closed",
+            lambda: L.ClosedFormStepDecay(rec.opt, step_size=3, gamma=0.7),
+            attrs=("calls",),
         )
         exp = rec.build("exp", lambda: L.ExponentialLR(rec.opt, gamma=0.9), fields=LIB)
         noam = rec.build("noam", lambda: L.Noam(rec.opt, d_model=16, warmup_steps=4))
@@ -1064,11 +1074,11 @@ def _state_run(side: Side, case: str, tensor: bool) -> dict[str, Any]:
     build, plain = _STATE_CASES[case]
     model, opt = make_model_opt(tensor=tensor)
     sched = build(side, opt)
-    _continue(side, model, opt, sched, 9, "before saving ")
+    before = _continue(side, model, opt, sched, 9, "before saving ")
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         sd = sched.state_dict()
-    out: dict[str, Any] = {"keys": sorted(sd), "state": norm(sd)}
+    out: dict[str, Any] = {"before": before, "keys": sorted(sd), "state": norm(sd)}
     if plain:
         saved = _roundtrip(sd)
         saved_opt = copy.deepcopy(opt.state_dict())
@@ -1088,6 +1098,7 @@ def _state_run(side: Side, case: str, tensor: bool) -> dict[str, Any]:
 def test_state_dict_roundtrip_and_resume(case: str, tensor: bool) -> None:
     ref = _state_run(TORCH, case, tensor)
     cand = _state_run(CANDIDATE, case, tensor)
+    assert_same_trace(ref["before"], cand["before"], TORCH.name, CANDIDATE.name)
     assert cand["keys"] == ref["keys"], (
         f"state_dict keys: {TORCH.name} {ref['keys']}, {CANDIDATE.name} {cand['keys']}"
     )
@@ -1097,16 +1108,18 @@ def test_state_dict_roundtrip_and_resume(case: str, tensor: bool) -> None:
     if "resumed" in ref:
         assert_same_trace(ref["resumed"], cand["resumed"], TORCH.name, f"{CANDIDATE.name} resumed")
         assert_same_trace(
-            cand["original"], cand["resumed"], f"{CANDIDATE.name} uninterrupted",
+            cand["original"],
+            cand["resumed"],
+            f"{CANDIDATE.name} uninterrupted",
             f"{CANDIDATE.name} resumed",
         )
 
 
-def _clone_run(side: Side, case: str, how: str, tensor: bool) -> tuple[list[Snap], list[Snap]]:
+def _clone_run(side: Side, case: str, how: str, tensor: bool) -> tuple[list[Snap], ...]:
     build, _ = _STATE_CASES[case]
     model, opt = make_model_opt(tensor=tensor)
     sched = build(side, opt)
-    _continue(side, model, opt, sched, 7, "before copying ")
+    before = _continue(side, model, opt, sched, 7, "before copying ")
     bundle = (model, opt, sched)
     if how == "deepcopy":
         model2, opt2, sched2 = copy.deepcopy(bundle)
@@ -1115,17 +1128,21 @@ def _clone_run(side: Side, case: str, how: str, tensor: bool) -> tuple[list[Snap
     assert sched2.optimizer is opt2
     copied = _continue(side, model2, opt2, sched2, 8, "continued ")
     original = _continue(side, model, opt, sched, 8, "continued ")
-    return original, copied
+    return before, original, copied
 
 
 @pytest.mark.parametrize("how", ["deepcopy", "pickle"])
 @pytest.mark.parametrize("case", sorted(_STATE_CASES))
 def test_copy_and_pickle_continue(case: str, how: str) -> None:
-    ref_orig, ref_copy = _clone_run(TORCH, case, how, tensor=False)
-    cand_orig, cand_copy = _clone_run(CANDIDATE, case, how, tensor=False)
+    ref_before, _, ref_copy = _clone_run(TORCH, case, how, tensor=False)
+    cand_before, cand_orig, cand_copy = _clone_run(CANDIDATE, case, how, tensor=False)
+    assert_same_trace(ref_before, cand_before, TORCH.name, CANDIDATE.name)
     assert_same_trace(ref_copy, cand_copy, f"{TORCH.name} copy", f"{CANDIDATE.name} copy")
     assert_same_trace(
-        cand_orig, cand_copy, f"{CANDIDATE.name} original", f"{CANDIDATE.name} copy",
+        cand_orig,
+        cand_copy,
+        f"{CANDIDATE.name} original",
+        f"{CANDIDATE.name} copy",
         ignore=OPTIMIZER_FLAGS,
     )
 
@@ -1135,6 +1152,18 @@ def test_candidate_is_a_torch_lrscheduler() -> None:
     _, opt = make_model_opt()
     sched = CANDIDATE.Noam(opt, d_model=16, warmup_steps=3)
     assert isinstance(sched, torch_sched.LRScheduler)
+
+
+def test_base_adds_no_closed_form_hook() -> None:
+    """torch's step(epoch) and SequentialLR use ``hasattr(s, "_get_closed_form_lr")``."""
+    seen = {}
+    for side in (TORCH, CANDIDATE):
+        _, opt = make_model_opt()
+        seen[side.name] = (
+            hasattr(side.Noam(opt, d_model=16, warmup_steps=3), "_get_closed_form_lr"),
+            hasattr(side.ClosedFormStepDecay(opt, step_size=2), "_get_closed_form_lr"),
+        )
+    assert seen[CANDIDATE.name] == seen[TORCH.name]
 
 
 def test_legacy_lrscheduler_name() -> None:

@@ -116,6 +116,14 @@ class _TorchRecursion(ScheduleDriven):
     _rechain_from_start: ClassVar[bool] = False
     _always_relative: ClassVar[bool] = False
 
+    @ScheduleDriven.base_lrs.setter  # type: ignore[attr-defined,untyped-decorator]
+    def base_lrs(self, values: Sequence[Any]) -> None:
+        """New bases, as in torch: the closed form (``step(epoch)``) uses them, while a
+        chainable class's ``step()`` goes on from the lr each group holds."""
+        ScheduleDriven.base_lrs.fset(self, values)  # type: ignore[attr-defined]
+        if self._chainable and getattr(self, "_step_count", 0) > 0:
+            self._chained = [True] * len(self._chained)
+
     def _adopt_new_groups(self) -> None:
         n = len(self._bases)
         super()._adopt_new_groups()
