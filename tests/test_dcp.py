@@ -114,6 +114,12 @@ def _worker(rank: int, world: int, port: int, out_dir: str, name: str, tensor_lr
     os._exit(0)
 
 
+def _types(value: Any) -> set[str]:
+    """The type names in a nested state (containers and their contents)."""
+    inner = value.values() if isinstance(value, dict) else value if isinstance(value, list) else ()
+    return {type(value).__name__}.union(*map(_types, inner))
+
+
 def _run_rank(rank: int, world: int, out_dir: str, name: str, tensor_lr: bool) -> None:
     import torch.distributed as dist
     import torch.distributed.checkpoint as dcp
@@ -153,9 +159,7 @@ def _run_rank(rank: int, world: int, out_dir: str, name: str, tensor_lr: bool) -
         "at_resume": [v.hex() for v in at_resume],
         "params_equal": params_equal,
         "ranks_agree": all(r == resumed for r in everyone),
-        "sched_state_types": sorted(
-            {type(v).__name__ for sd in target["scheds"] for v in sd.values()}
-        ),
+        "sched_state_types": sorted(set().union(*map(_types, target["scheds"]))),
     }
     (Path(out_dir) / f"rank{rank}.json").write_text(json.dumps(result))
 

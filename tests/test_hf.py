@@ -235,6 +235,17 @@ def test_non_chainable_like_lambdalr() -> None:
         assert _close(_lrs(o_hf), _lrs(o_lp)), s
 
 
+def test_schedulers_are_lrplan_and_torch_schedulers() -> None:
+    opt = _twin((0.1,), 0.1)
+    sched = lp.get_scheduler("cosine", opt, 2, 10)
+    plateau = lp.get_scheduler("reduce_lr_on_plateau", _twin((0.1,), 0.1))
+    for s in (sched, plateau):
+        assert isinstance(s, lp.LRScheduler)
+        assert isinstance(s, torch.optim.lr_scheduler.LRScheduler)
+    assert isinstance(plateau, lp.ReduceLROnPlateau)
+    assert isinstance(plateau, torch.optim.lr_scheduler.ReduceLROnPlateau)
+
+
 # --------------------------------------------------------------------------- reduce on plateau
 
 

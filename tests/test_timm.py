@@ -7,7 +7,9 @@ cycles one by one instead of using the closed-form logarithm.
 
 from __future__ import annotations
 
+import copy
 import math
+import pickle
 import warnings
 from typing import Any
 
@@ -192,6 +194,21 @@ def test_noise_survives_resume_and_random_access(weights_only_roundtrip: Any) ->
     assert _lr(opt3) == full[5]
 
 
+@pytest.mark.parametrize("how", ["pickle", "deepcopy"])
+def test_pickle_and_deepcopy_mid_run_continue_identically(how: str) -> None:
+    opt = _opt((0.1, 0.05))
+    sched = CosineLRScheduler(opt, t_initial=8, cycle_limit=3, noise_range_t=2, noise_seed=3)
+    _run_epochs(sched, opt, 5)
+    pair = (opt, sched)
+    opt2, s2 = pickle.loads(pickle.dumps(pair)) if how == "pickle" else copy.deepcopy(pair)
+    assert s2.optimizer is opt2
+    for _ in range(12):
+        for o, s in ((opt, sched), (opt2, s2)):
+            o.step()
+            s.step()
+        assert [_lr(opt2, i) for i in (0, 1)] == [_lr(opt, i) for i in (0, 1)]
+
+
 def test_fractional_time_in_the_noise_range_raises() -> None:
     opt = _opt()
     sched = CosineLRScheduler(opt, t_initial=10, noise_range_t=2)
@@ -258,7 +275,7 @@ def test_state_is_plain_and_config_round_trips(weights_only_roundtrip: Any) -> N
     opt = _opt()
     sched = CosineLRScheduler(opt, t_initial=10, cycle_mul=2.0, noise_range_t=[1, 4])
     state = weights_only_roundtrip(sched.state_dict())
-    assert state["config"]["noise_range_t"] == [1.0, 4.0]
+    assert state["lrplan"]["config"]["noise_range_t"] == [1.0, 4.0]
     s = sched.schedules[0]
     assert lp.Schedule.from_config(s.to_config()) == s
     assert isinstance(s, TimmCosine)

@@ -2,13 +2,16 @@
 
 Expected values come from formulas written here: the warmup (Goyal et al. 2017),
 then the after-scheduler's own closed form at step ``e - T`` on base ``m * b``.
-The after-schedulers are torch's own classes.
+The after-schedulers are torch's own classes, lrplan's, and a user's own
+``get_lr()`` subclasses (closed form on lrplan's base, chainable on torch's).
 """
 
 from __future__ import annotations
 
+import copy
 import io
 import math
+import pickle
 import warnings
 from collections.abc import Callable
 from typing import Any
@@ -61,7 +64,40 @@ def plateau_after(j: int, peak: float, patience: int, factor: float) -> float:
 
 # --------------------------------------------------------------------------- cases
 
-KINDS = ["StepLR", "lrplan.StepLR", "CosineAnnealingLR", "ReduceLROnPlateau"]
+
+class ClosedFormStep(lp.LRScheduler):
+    """A user's scheduler on lrplan's base, in closed form: ``base * gamma ** (t // size)``."""
+
+    def __init__(self, optimizer: Any, step_size: int, gamma: float, last_epoch: int = -1):
+        self.step_size, self.gamma = step_size, gamma
+        super().__init__(optimizer, last_epoch)
+
+    def get_lr(self) -> list[Any]:
+        return [b * self.gamma ** (self.last_epoch // self.step_size) for b in self.base_lrs]
+
+
+class ChainableStep(tl.LRScheduler):
+    """A user's chainable scheduler on torch's base: reads ``group["lr"]``, like StepLR."""
+
+    def __init__(self, optimizer: Any, step_size: int, gamma: float, last_epoch: int = -1):
+        self.step_size, self.gamma = step_size, gamma
+        super().__init__(optimizer, last_epoch)
+
+    def get_lr(self) -> list[Any]:
+        groups = self.optimizer.param_groups
+        if self.last_epoch == 0 or self.last_epoch % self.step_size:
+            return [g["lr"] for g in groups]
+        return [g["lr"] * self.gamma for g in groups]
+
+
+KINDS = [
+    "StepLR",
+    "lrplan.StepLR",
+    "CosineAnnealingLR",
+    "ReduceLROnPlateau",
+    "user.ClosedForm",
+    "user.Chainable",
+]
 
 
 def make_after(kind: str, opt: torch.optim.Optimizer) -> Any:
@@ -71,6 +107,10 @@ def make_after(kind: str, opt: torch.optim.Optimizer) -> Any:
         return lp.StepLR(opt, step_size=3, gamma=0.1)
     if kind == "CosineAnnealingLR":
         return tl.CosineAnnealingLR(opt, T_max=6, eta_min=0.001)
+    if kind == "user.ClosedForm":
+        return ClosedFormStep(opt, step_size=2, gamma=0.5)
+    if kind == "user.Chainable":
+        return ChainableStep(opt, step_size=3, gamma=0.1)
     assert kind == "ReduceLROnPlateau"
     return tl.ReduceLROnPlateau(opt, mode="min", factor=0.5, patience=2)
 
@@ -80,9 +120,9 @@ def golden(kind: str | None, e: int, b: float, m: float, total: int) -> float:
         return warm(min(e, total), b, m, total)
     k = e - total
     peak = m * b
-    if kind == "StepLR":
+    if kind in ("StepLR", "user.ClosedForm"):
         return step_after(k, peak, 2, 0.5)
-    if kind == "lrplan.StepLR":
+    if kind in ("lrplan.StepLR", "user.Chainable"):
         return step_after(k, peak, 3, 0.1)
     if kind == "CosineAnnealingLR":
         return cosine_after(k, peak, 6, 0.001)
@@ -215,7 +255,7 @@ def test_step_epoch_agrees_with_plain_step(
         assert epochs.last_epoch == plain.last_epoch == e
 
 
-@pytest.mark.parametrize("kind", ["StepLR", "lrplan.StepLR", "CosineAnnealingLR"])
+@pytest.mark.parametrize("kind", [k for k in KINDS if k != "ReduceLROnPlateau"])
 def test_random_access_is_the_closed_form(make_optimizer: OptimizerFactory, kind: str) -> None:
     m, total = 3.0, 4
     opt, sched = build(make_optimizer, kind, m, total)
@@ -264,12 +304,76 @@ def test_resume_is_bit_exact(
     assert got == ref
 
 
+@pytest.mark.parametrize("kind", [*KINDS, None])
+@pytest.mark.parametrize("how", ["pickle", "deepcopy"])
+def test_pickle_and_deepcopy_mid_run_continue_identically(
+    make_optimizer: OptimizerFactory, kind: str | None, how: str
+) -> None:
+    for k in (2, 4, 7):  # mid-warmup, at the hand-off, after it
+        opt, sched = build(make_optimizer, kind, 2.0, 4)
+        for _ in range(k):
+            advance(opt, sched, kind)
+        pair = (opt, sched)
+        opt2, sched2 = pickle.loads(pickle.dumps(pair)) if how == "pickle" else copy.deepcopy(pair)
+        assert sched2.optimizer is opt2
+        assert kind is None or sched2.after_scheduler.optimizer is opt2
+        for _ in range(10):
+            advance(opt, sched, kind)
+            advance(opt2, sched2, kind)
+            assert lrs_of(opt2) == lrs_of(opt)
+        assert sched2.state_dict() == sched.state_dict()
+
+
+def test_is_an_lrplan_and_a_torch_scheduler(make_optimizer: OptimizerFactory) -> None:
+    opt = make_optimizer(BASES)
+    for sched in (
+        lp.GradualWarmupScheduler(opt, 2, 3, after_scheduler=ChainableStep(opt, 2, 0.5)),
+        lp.LinearAnnealingLR(opt, T_max=5),
+    ):
+        assert isinstance(sched, lp.LRScheduler)
+        assert isinstance(sched, tl.LRScheduler)
+
+
+@pytest.mark.parametrize("kind", ["StepLR", "ReduceLROnPlateau", "lrplan.StepLR"])
+def test_resumes_from_lrplan_version_1_state(make_optimizer: OptimizerFactory, kind: str) -> None:
+    """lrplan's version-1 layout (its keys at the top, no 'targets' or 'inner_step')."""
+    for k in (2, 4, 9):
+        opt, sched = build(make_optimizer, kind, 2.0, 4)
+        for _ in range(k):
+            advance(opt, sched, kind)
+        st_, lp_ = sched.state_dict(), sched.state_dict()["lrplan"]
+        after = lp_["extra"]["after_scheduler"]
+        if kind == "lrplan.StepLR":  # the nested state in version 1 too
+            after = {
+                **{k_: v for k_, v in after["lrplan"].items() if k_ != "values"},
+                "version": 1,
+                "step_count": after["_step_count"],
+                "base_values": after["base_lrs"],
+                "last_values": after["lrplan"]["values"],
+            }
+        v1 = {
+            **{k_: v for k_, v in lp_.items() if k_ != "values"},
+            "version": 1,
+            "step_count": st_["_step_count"],
+            "base_values": st_["base_lrs"],
+            "last_values": lp_["values"],
+            "extra": {"handed_off": k >= 4, "after_scheduler": after},
+        }
+        opt2, sched2 = build(make_optimizer, kind, 2.0, 4)
+        opt2.load_state_dict(opt.state_dict())
+        sched2.load_state_dict(roundtrip(v1))
+        for _ in range(10):
+            advance(opt, sched, kind)
+            advance(opt2, sched2, kind)
+            assert lrs_of(opt2) == lrs_of(opt)
+
+
 def test_state_nests_the_after_scheduler(make_optimizer: OptimizerFactory) -> None:
     opt, sched = build(make_optimizer, "CosineAnnealingLR", 2, 3)
     for _ in range(5):
         advance(opt, sched, "CosineAnnealingLR")
     state = sched.state_dict()
-    nested = state["extra"]["after_scheduler"]
+    nested = state["lrplan"]["extra"]["after_scheduler"]
     assert isinstance(nested, dict)
     assert nested["last_epoch"] == 2
     assert nested["base_lrs"] == [2 * b for b in BASES]

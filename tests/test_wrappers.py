@@ -1,8 +1,11 @@
-"""lrplan.Warmup around lrplan schedulers, torch's schedulers and metric-driven ones."""
+"""lrplan.Warmup around lrplan schedulers, torch's schedulers, a user's own ``get_lr()``
+subclasses and metric-driven ones; MultiScheduledLR's protocol."""
 
 from __future__ import annotations
 
+import copy
 import math
+import pickle
 import warnings
 from collections.abc import Callable
 from typing import Any
@@ -49,7 +52,26 @@ def _ramp(shape: str, start: float, p: float) -> float:
     return start ** (1 - p)
 
 
+class ClosedFormDecay(lp.LRScheduler):
+    """A user's closed-form scheduler on lrplan's base: ``base / (1 + t / 4)``."""
+
+    def get_lr(self) -> list[Any]:
+        return [b / (1 + self.last_epoch / 4) for b in self.base_lrs]
+
+
+class ChainableDecay(tl.LRScheduler):
+    """A user's chainable scheduler on torch's base: ``lr *= 0.8`` every second step."""
+
+    def get_lr(self) -> list[Any]:
+        groups = self.optimizer.param_groups
+        if self.last_epoch == 0 or self.last_epoch % 2:
+            return [g["lr"] for g in groups]
+        return [g["lr"] * 0.8 for g in groups]
+
+
 INNERS: dict[str, Factory] = {
+    "user.ClosedFormDecay": ClosedFormDecay,
+    "user.ChainableDecay": ChainableDecay,
     "torch.StepLR": lambda o: tl.StepLR(o, step_size=3, gamma=0.5),
     "torch.MultiStepLR": lambda o: tl.MultiStepLR(o, milestones=[2, 5, 5], gamma=0.5),
     "torch.ExponentialLR": lambda o: tl.ExponentialLR(o, gamma=0.9),
@@ -310,10 +332,11 @@ def test_state_is_plain_data_with_the_inner_state_nested() -> None:
     opt = _opt()
     sched = lp.Warmup(lp.ScheduledLR(opt, lp.Cosine(steps=10)), steps=3)
     st_ = sched.state_dict()
-    assert st_["class"] == "Warmup"
-    assert st_["extra"]["scheduler"]["class"] == "ScheduledLR"
-    assert st_["extra"]["targets"] == [0.1, 0.02]
-    assert set(st_["config"]) >= {"steps", "start", "shape", "scheduler"}
+    lp_ = st_["lrplan"]
+    assert lp_["class"] == "Warmup"
+    assert lp_["extra"]["scheduler"]["lrplan"]["class"] == "ScheduledLR"
+    assert lp_["extra"]["targets"] == [0.1, 0.02]
+    assert set(lp_["config"]) >= {"steps", "start", "shape", "scheduler"}
 
     def plain(x: Any) -> bool:
         if isinstance(x, dict):
@@ -340,9 +363,56 @@ def test_is_a_torch_lr_scheduler_and_nests_in_sequential() -> None:
     opt = _opt((1.0,))
     w = lp.Warmup(tl.ExponentialLR(opt, gamma=0.5), steps=2)
     assert isinstance(w, tl.LRScheduler)
+    assert isinstance(w, lp.LRScheduler)
     assert w.phase == ("warmup", 0.0)
     _step_all(opt, w, 3)
     assert w.phase == ("wrapped", 1.0)
+
+
+@pytest.mark.parametrize(
+    "inner", ["torch.StepLR", "torch.OneCycleLR", "lrplan.StepLR", "user.ChainableDecay", "plateau"]
+)
+@pytest.mark.parametrize("how", ["pickle", "deepcopy"])
+def test_pickle_and_deepcopy_mid_run_continue_identically(inner: str, how: str) -> None:
+    make = (lambda o: tl.ReduceLROnPlateau(o, patience=0)) if inner == "plateau" else INNERS[inner]
+    metrics = [1.0, 1.0, 0.5, 0.7, 0.8, 0.9, 0.3] * 4
+
+    def run(opt: torch.optim.Optimizer, sched: Any, ms: list[float]) -> list[list[float]]:
+        out = []
+        for m in ms:
+            opt.step()
+            sched.step(m) if inner == "plateau" else sched.step()
+            out.append(_lrs(opt))
+        return out
+
+    for cut in (1, 3, 6):  # in the ramp, at the hand-off, after it
+        opt = _opt()
+        sched = lp.Warmup(make(opt), steps=3, start=0.1)
+        run(opt, sched, metrics[:cut])
+        pair = (opt, sched)
+        opt2, sched2 = pickle.loads(pickle.dumps(pair)) if how == "pickle" else copy.deepcopy(pair)
+        assert sched2.optimizer is opt2 and sched2.scheduler.optimizer is opt2
+        with warnings.catch_warnings():
+            warnings.simplefilter("error")  # no call-order warning for the copy's inner
+            assert run(opt2, sched2, metrics[cut:]) == run(opt, sched, metrics[cut:])
+
+
+def test_multi_scheduled_lr_is_a_scheduler_and_copies_mid_run() -> None:
+    opt = _opt()
+    multi = lp.schedule_many(
+        opt, {"lr": lp.Cosine(steps=10), "momentum": lp.Linear(steps=10, start=0.95, end=0.85)}
+    )
+    assert isinstance(multi, lp.LRScheduler) and isinstance(multi, tl.LRScheduler)
+    assert multi.base_lrs == [0.1, 0.02]
+    _step_all(opt, multi, 4)
+    assert multi.last_epoch == 4
+    copies = [pickle.loads(pickle.dumps((opt, multi))), copy.deepcopy((opt, multi))]
+    ref = _step_all(opt, multi, 8)
+    for opt2, multi2 in copies:
+        assert _step_all(opt2, multi2, 8) == ref
+        assert multi2.get_last_values() == multi.get_last_values()
+    multi.last_epoch = 2  # torch's composites move their children's steps
+    assert {s.last_epoch for s in multi.schedulers.values()} == {2}
 
 
 # --------------------------------------------------------------------------- errors

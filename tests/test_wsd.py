@@ -6,8 +6,10 @@ branching go through a real ``torch.save`` / ``torch.load(weights_only=True)``.
 
 from __future__ import annotations
 
+import copy
 import io
 import math
+import pickle
 import warnings
 from typing import Any
 
@@ -204,7 +206,7 @@ def test_resume_after_decision_is_bit_exact() -> None:
     a.begin_decay(steps=13)
     step(opt_a, a, 5)
     state = roundtrip(a.state_dict())
-    assert state["extra"] == {"decay_start": 7, "decay_steps": 13}
+    assert state["lrplan"]["extra"] == {"decay_start": 7, "decay_steps": 13}
     opt_b, b = fresh()  # built without a decision: the fingerprint still matches
     b.load_state_dict(state)
     assert (b.decay_start, b.decay_steps) == (7, 13)
@@ -217,6 +219,24 @@ def test_resume_after_decision_is_bit_exact() -> None:
         b.begin_decay(steps=2)
 
 
+@pytest.mark.parametrize("how", ["pickle", "deepcopy"])
+def test_pickle_and_deepcopy_keep_the_decision(how: str) -> None:
+    opt = make_opt((0.07, 0.3))
+    sched = lp.WSDScheduler(opt, warmup=3, decay_shape="1-sqrt", min_ratio=0.1)
+    assert isinstance(sched, lp.LRScheduler)
+    assert isinstance(sched, torch.optim.lr_scheduler.LRScheduler)
+    step(opt, sched, 6)
+    sched.begin_decay(steps=9)
+    step(opt, sched, 2)
+    pair = (opt, sched)
+    opt2, s2 = pickle.loads(pickle.dumps(pair)) if how == "pickle" else copy.deepcopy(pair)
+    assert (s2.decay_start, s2.decay_steps) == (6, 9)
+    for _ in range(12):
+        step(opt, sched)
+        step(opt2, s2)
+        assert lrs(opt2) == lrs(opt)
+
+
 def test_state_is_plain_with_fixed_keys() -> None:
     opt = make_opt()
     sched = lp.WSDScheduler(opt, warmup=2)
@@ -225,8 +245,10 @@ def test_state_is_plain_with_fixed_keys() -> None:
     sched.begin_decay(steps=4)
     after = sched.state_dict()
     assert set(before) == set(after)
-    assert set(before["extra"]) == set(after["extra"]) == {"decay_start", "decay_steps"}
-    assert before["fingerprint"] == after["fingerprint"]
+    assert set(before["lrplan"]) == set(after["lrplan"])
+    extras = (before["lrplan"]["extra"], after["lrplan"]["extra"])
+    assert set(extras[0]) == set(extras[1]) == {"decay_start", "decay_steps"}
+    assert before["lrplan"]["fingerprint"] == after["lrplan"]["fingerprint"]
     roundtrip(after)  # weights_only accepts it
 
 
@@ -236,11 +258,15 @@ def test_load_rejects_malformed_decision_and_other_config() -> None:
     step(opt, sched, 3)
     sched.begin_decay(steps=4)
     state = sched.state_dict()
-    bad = {**state, "extra": {"decay_start": 1, "decay_steps": 4}}  # inside the warmup
+
+    def with_extra(extra: dict[str, Any]) -> dict[str, Any]:
+        return {**state, "lrplan": {**state["lrplan"], "extra": extra}}
+
+    bad = with_extra({"decay_start": 1, "decay_steps": 4})  # inside the warmup
     other = lp.WSDScheduler(make_opt(), warmup=2)
     with pytest.raises(ValueError, match="malformed cooldown"):
         other.load_state_dict(bad)
-    half = {**state, "extra": {"decay_start": 5, "decay_steps": None}}
+    half = with_extra({"decay_start": 5, "decay_steps": None})
     with pytest.raises(ValueError, match="both be set"):
         other.load_state_dict(half)
     assert other.decay_start is None

@@ -370,7 +370,7 @@ class SequentialLR(_Composite, _torch.SequentialLR):
                 "on_config_change='error', 'keep_step' or 'keep_fraction' to keep this "
                 "scheduler's arguments instead.",
                 UserWarning,
-                stacklevel=4,
+                stacklevel=3,
             )
         return own
 

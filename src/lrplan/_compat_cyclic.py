@@ -3,9 +3,10 @@
 Each class is a configuration of the driver (:class:`~lrplan._driver.ScheduleDriven`)
 and an instance of torch's class of the same name. The lr of each param group
 follows a pure shape from :mod:`lrplan._schedules._cyclic` in lr units
-(``_relative = False``): ``Cyclic``, torch's one-cycle phases, ``CosineRestarts``.
-torch computes all three in closed form every step and overwrites whatever the
-group held, so none is chainable (``_chainable = False``).
+(``_relative = False``): ``Cyclic``, torch's one-cycle phases, ``CosineRestarts``
+(which ``CosineAnnealingWarmRestarts`` follows through torch's own counters
+``T_cur`` and ``T_i``). torch overwrites whatever the group held every step, so
+none is chainable (``_chainable = False``).
 
 ``CyclicLR`` and ``OneCycleLR`` also cycle ``momentum`` -- or ``betas[0]`` for
 Adam-style optimizers -- inversely to the lr, in the same step: ``_apply`` writes
@@ -24,7 +25,7 @@ import math
 import numbers
 import types
 from collections.abc import Callable, Mapping
-from typing import Any, ClassVar, Literal
+from typing import Any, ClassVar
 
 import numpy as np
 import torch
@@ -104,7 +105,7 @@ class _CyclesMomentum(ScheduleDriven):
     _relative = False
     cycle_momentum: bool = False
     #: torch's attribute: whether the momentum is ``betas[0]`` (set with ``cycle_momentum``).
-    use_beta1: bool | None = None
+    use_beta1: bool = False
     _momenta: list[Schedule]
 
     def _momentum_schedule(self, group_index: int) -> Schedule:
@@ -115,8 +116,10 @@ class _CyclesMomentum(ScheduleDriven):
         self._momenta = []  # built on demand: groups' keys may have changed
 
     def _momentum(self, i: int) -> Schedule:
+        """Group ``i``'s momentum schedule; groups with equal ones share one object."""
         while len(self._momenta) <= i:
-            self._momenta.append(self._momentum_schedule(len(self._momenta)))
+            s = self._momentum_schedule(len(self._momenta))
+            self._momenta.append(next((m for m in self._momenta if m == s), s))
         return self._momenta[i]
 
     def _apply(self, values: list[Any]) -> None:
@@ -125,12 +128,18 @@ class _CyclesMomentum(ScheduleDriven):
             return
         key = "betas[0]" if self.use_beta1 else "momentum"
         owner, t = type(self).__name__, self.last_epoch
+        seen: dict[int, float] = {}  # each distinct schedule evaluated once
         for i, group in enumerate(self.optimizer.param_groups):
-            write(group, key, check_value(owner, key, i, t, self._momentum(i)(t)))
+            s = self._momentum(i)
+            m = seen.get(id(s))
+            if m is None:
+                m = seen[id(s)] = check_value(owner, key, i, t, s(t))
+            write(group, key, m)
 
     def _config(self) -> dict[str, Any]:
         config = super()._config()
         if self.cycle_momentum:
+            config["momentum_key"] = "betas[0]" if self.use_beta1 else "momentum"
             config["momentum"] = [self._momentum(i).to_config() for i in range(len(self._bases))]
         return config
 
@@ -181,7 +190,7 @@ def _function_label(fn: Any) -> str:
     return f"{getattr(fn, '__module__', '?')}.{name}"
 
 
-class CyclicLR(_CyclesMomentum, _torch.CyclicLR):  # type: ignore[misc]
+class CyclicLR(_CyclesMomentum, _torch.CyclicLR):
     r"""Cyclical learning rates (Smith 2017): torch's ``CyclicLR``, same numbers.
 
     The lr of group ``i`` follows :class:`lrplan.Cyclic` in lr units, from
@@ -240,10 +249,10 @@ class CyclicLR(_CyclesMomentum, _torch.CyclicLR):  # type: ignore[misc]
         max_lr: float | list[float],
         step_size_up: int = 2000,
         step_size_down: int | None = None,
-        mode: Literal["triangular", "triangular2", "exp_range"] = "triangular",
+        mode: str = "triangular",
         gamma: float = 1.0,
         scale_fn: Callable[[float], float] | None = None,
-        scale_mode: Literal["cycle", "iterations"] = "cycle",
+        scale_mode: str = "cycle",
         cycle_momentum: bool = True,
         base_momentum: float | list[float] = 0.8,
         max_momentum: float | list[float] = 0.9,
@@ -274,12 +283,12 @@ class CyclicLR(_CyclesMomentum, _torch.CyclicLR):  # type: ignore[misc]
             raise ValueError(
                 f"{owner}: scale_mode must be 'cycle' or 'iterations', got {scale_mode!r}"
             )
-        self.mode = mode
+        self.mode = mode  # type: ignore[assignment]  # checked above
         self.gamma = _plain(check_real(owner, "gamma", gamma))
         self._scale_fn_custom = scale_fn
         if scale_fn is None:
             scale_mode = "iterations" if mode == "exp_range" else "cycle"
-        self.scale_mode = scale_mode
+        self.scale_mode = scale_mode  # type: ignore[assignment]  # checked above
         self.cycle_momentum = bool(cycle_momentum)
         if self.cycle_momentum:
             self.use_beta1 = _uses_beta1(optimizer)
@@ -364,7 +373,7 @@ class CyclicLR(_CyclesMomentum, _torch.CyclicLR):  # type: ignore[misc]
                 del state[name]
         # torch's rule: a plain function is not saved, a callable object's attributes are.
         fn = self._scale_fn_custom
-        saved = fn is not None and not isinstance(fn, types.FunctionType)
+        saved = not isinstance(fn, types.FunctionType) and hasattr(fn, "__dict__")
         state["_scale_fn_custom"] = _plain(dict(vars(fn))) if saved else None
         return state
 
@@ -394,7 +403,7 @@ def _phase(entries: dict[str, Any]) -> Any:
     return entries
 
 
-class OneCycleLR(_CyclesMomentum, _torch.OneCycleLR):  # type: ignore[misc]
+class OneCycleLR(_CyclesMomentum, _torch.OneCycleLR):
     r"""The 1cycle policy (Smith 2018): torch's ``OneCycleLR``, same numbers.
 
     The lr warms up from ``initial_lr = max_lr / div_factor`` to ``max_lr`` and
@@ -447,7 +456,7 @@ class OneCycleLR(_CyclesMomentum, _torch.OneCycleLR):  # type: ignore[misc]
         epochs: int | None = None,
         steps_per_epoch: int | None = None,
         pct_start: float = 0.3,
-        anneal_strategy: Literal["cos", "linear"] = "cos",
+        anneal_strategy: str = "cos",
         cycle_momentum: bool = True,
         base_momentum: float | list[float] = 0.85,
         max_momentum: float | list[float] = 0.95,
@@ -485,7 +494,7 @@ class OneCycleLR(_CyclesMomentum, _torch.OneCycleLR):  # type: ignore[misc]
             raise ValueError(
                 f"anneal_strategy must be one of 'cos' or 'linear', instead got {anneal_strategy}"
             )
-        self._anneal_func_type = anneal_strategy
+        self._anneal_func_type = anneal_strategy  # type: ignore[assignment]  # checked above
         div = check_real(owner, "div_factor", div_factor, lo=0, lo_open=True)
         final_div = check_real(owner, "final_div_factor", final_div_factor, lo=0, lo_open=True)
         # torch's phases: (end step, lr from -> to, momentum from -> to), the levels
@@ -533,8 +542,11 @@ class OneCycleLR(_CyclesMomentum, _torch.OneCycleLR):  # type: ignore[misc]
                 "construction need 'initial_lr', 'max_lr' and 'min_lr' (and "
                 "'max_momentum'/'base_momentum' with cycle_momentum), as in torch"
             ) from None
+        ends: list[Any] = [float(p["end_step"]) for p in phases]
+        if len(ends) == 3:  # an int, as lrplan's first state layout fingerprinted it
+            ends[-1] = phases[-1]["end_step"]
         return _TorchPhases(
-            ends=tuple(float(p["end_step"]) for p in phases),
+            ends=tuple(ends),
             levels=levels,
             anneal=self._anneal_func_type,
             total=self.total_steps,
@@ -571,7 +583,7 @@ class OneCycleLR(_CyclesMomentum, _torch.OneCycleLR):  # type: ignore[misc]
 # --------------------------------------------------------------------------- warm restarts
 
 
-class CosineAnnealingWarmRestarts(ScheduleDriven, _torch.CosineAnnealingWarmRestarts):  # type: ignore[misc]
+class CosineAnnealingWarmRestarts(ScheduleDriven, _torch.CosineAnnealingWarmRestarts):
     r"""SGDR (Loshchilov & Hutter 2017): torch's ``CosineAnnealingWarmRestarts``.
 
     A cosine from the base lr down to ``eta_min`` over ``T_0`` epochs, then a
@@ -658,8 +670,11 @@ class CosineAnnealingWarmRestarts(ScheduleDriven, _torch.CosineAnnealingWarmRest
                 self.T_i *= self.T_mult
         else:
             self._go_to(epoch)
-        with self._flag("_get_lr_called_within_step"):
+        self._get_lr_called_within_step = True
+        try:
             values = self.get_lr()
+        finally:
+            self._get_lr_called_within_step = False
         self._apply(values)
 
     def set_step(self, t: int | float) -> None:
@@ -702,10 +717,13 @@ class CosineAnnealingWarmRestarts(ScheduleDriven, _torch.CosineAnnealingWarmRest
         return {**super()._torch_state(), "T_i": self.T_i, "T_cur": self.T_cur}
 
     def _load_torch_state(self, state: Mapping[str, Any]) -> None:
-        same = all(state.get(n) == getattr(self, n) for n in self._torch_args)
-        if same and "T_cur" in state and "T_i" in state:
+        if "T_cur" in state and all(state.get(n) == getattr(self, n) for n in ("T_0", "T_mult")):
             self.T_cur, self.T_i = state["T_cur"], state["T_i"]
-        else:  # the saved counters belong to other arguments: start from the saved epoch
-            self.T_cur, self.T_i = state["last_epoch"], self.T_0
-            if state["last_epoch"] >= 0:
-                self._go_to(state["last_epoch"])
+            return
+        # Counters saved for other periods, or none (lrplan's first state layout, which
+        # kept the fraction of a fractional epoch): go to the saved epoch.
+        extra = (state.get("lrplan") or {}).get("extra") or {}
+        epoch = state["last_epoch"] + extra.get("frac", 0)
+        self.T_cur, self.T_i = epoch, self.T_0
+        if epoch >= 0:
+            self._go_to(epoch)

@@ -9,6 +9,7 @@ from collections.abc import Mapping
 from typing import Any, ClassVar, SupportsFloat
 
 import torch
+from torch import Tensor
 from torch.optim import Optimizer
 from torch.optim.lr_scheduler import ReduceLROnPlateau as _TorchPlateau
 
@@ -17,12 +18,13 @@ from ._driver import (
     EPOCH_DEPRECATION_WARNING,
     STATE_FORMAT,
     STATE_VERSION,
+    ConfigChangePolicy,
     LRScheduler,
     _same,
     check_state_mapping,
     fingerprint,
 )
-from ._groups import copy_value, write
+from ._groups import write
 
 __all__ = ["ReduceLROnPlateau"]
 
@@ -138,7 +140,7 @@ class ReduceLROnPlateau(LRScheduler, _TorchPlateau):
         self.cooldown = _number(owner, "cooldown", cooldown)
         self.eps = _number(owner, "eps", eps)
         self.last_epoch: Any = 0
-        self._last_lr = [copy_value(g["lr"]) for g in optimizer.param_groups]
+        self._record_lrs()
         self._init_is_better(mode, _number(owner, "threshold", threshold), threshold_mode)
         self._reset()
         if verbose:
@@ -199,7 +201,14 @@ class ReduceLROnPlateau(LRScheduler, _TorchPlateau):
             self._reduce_lr(epoch)
             self.cooldown_counter = self.cooldown
             self.num_bad_epochs = 0
-        self._last_lr = [copy_value(g["lr"]) for g in self.optimizer.param_groups]
+        self._record_lrs()
+
+    def _record_lrs(self) -> None:
+        """``_last_lr``: what the groups hold now (tensors cloned, as in torch)."""
+        self._last_lr = [
+            lr.clone() if isinstance(lr := g["lr"], Tensor) else lr
+            for g in self.optimizer.param_groups
+        ]
 
     def _reduce_lr(self, epoch: Any) -> None:
         """Every group's lr times ``factor``, not below its ``min_lr``, unless the change <= eps."""
@@ -255,7 +264,7 @@ class ReduceLROnPlateau(LRScheduler, _TorchPlateau):
         return state
 
     def load_state_dict(  # type: ignore[override]
-        self, state_dict: Mapping[str, Any], *, on_config_change: str | None = None
+        self, state_dict: Mapping[str, Any], *, on_config_change: ConfigChangePolicy | None = None
     ) -> None:
         """Restore a state saved by this class, by torch's (any version) or by lrplan 1.
 

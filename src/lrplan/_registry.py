@@ -30,14 +30,13 @@ from __future__ import annotations
 
 import dataclasses
 import enum
-import importlib
 import warnings
 from collections.abc import Mapping
 from typing import Any, ClassVar
 
 from torch.optim import Optimizer
-from torch.optim.lr_scheduler import ReduceLROnPlateau as _TorchPlateau
 
+from ._compat_plateau import ReduceLROnPlateau
 from ._driver import ScheduledLR
 from ._groups import as_float as _as_float
 from ._schedules import (
@@ -451,16 +450,6 @@ class HFScheduledLR(ScheduledLR):
         return cfg
 
 
-def _plateau_class() -> type[Any]:
-    """lrplan's ReduceLROnPlateau when it exists, else torch's."""
-    try:
-        mod = importlib.import_module("lrplan._compat_plateau")
-    except ModuleNotFoundError:
-        return _TorchPlateau
-    cls: type[Any] = getattr(mod, "ReduceLROnPlateau", _TorchPlateau)
-    return cls
-
-
 def get_scheduler(
     name: Any,
     optimizer: Optimizer,
@@ -510,7 +499,7 @@ def get_scheduler(
     if not isinstance(optimizer, Optimizer):
         raise TypeError(f"{type(optimizer).__name__} is not an Optimizer")
     if name == "reduce_lr_on_plateau":
-        return _plateau_class()(optimizer, **kw)
+        return ReduceLROnPlateau(optimizer, **kw)
     lr0 = optimizer.defaults.get("lr")
     base = None if lr0 is None else _as_float(lr0)
     sched = hf_schedule(

@@ -1,7 +1,14 @@
-"""The classic custom schedulers, done right: GradualWarmupScheduler and LinearAnnealingLR."""
+"""The classic custom schedulers, done right: GradualWarmupScheduler and LinearAnnealingLR.
+
+Both warmup wrappers (:class:`GradualWarmupScheduler` here and
+:class:`lrplan.Warmup`) share :class:`_HandOff`: a warmup in closed form, then the
+wrapped scheduler from its own step 0, driven through its public API only.
+"""
 
 from __future__ import annotations
 
+import contextlib
+import copy
 import warnings
 from collections.abc import Mapping
 from typing import Any, ClassVar
@@ -11,14 +18,16 @@ from torch.optim import Optimizer
 from torch.optim.lr_scheduler import ReduceLROnPlateau as _TorchPlateau
 
 from ._atomic import atomic_load, load_child
-from ._driver import ConfigChangePolicy, ScheduleDriven
-from ._groups import as_float as _as_float
-from ._groups import read as _read
-from ._groups import write as _write
+from ._driver import ConfigChangePolicy, ScheduleDriven, _warn_get_lr_outside_step
+from ._groups import as_float, check_time, read, write
 from ._schedules import Linear, Schedule
 from ._schedules._core import check_int, check_real
 
 __all__ = ["GradualWarmupScheduler", "LinearAnnealingLR", "is_metric_driven"]
+
+
+#: torch's call-order warnings (lrplan's driver gives the same), as a filter pattern.
+_CALL_ORDER = r"Detected call of `lr_scheduler\.step\(\)`|Seems like `optimizer\.step\(\)`"
 
 
 def is_metric_driven(scheduler: Any) -> bool:
@@ -27,36 +36,221 @@ def is_metric_driven(scheduler: Any) -> bool:
 
 
 class _HandOff(ScheduleDriven):
-    """What the warmup wrappers share: a step that carries a metric, the wrapped
-    scheduler's step after the hand-off, and recording the lrs it wrote."""
+    """A warmup in closed form, then a wrapped scheduler (the "inner") from its step 0.
 
+    The inner may be any scheduler bound to the optimizer: lrplan's, torch's, a
+    user's subclass of either ``LRScheduler`` (``get_lr()``), or a metric-driven one.
+    Only its public API is used (``step()``, ``state_dict()``, ``load_state_dict()``,
+    ``base_lrs``, ``set_step()`` where it has one, ``get_last_lr()``):
+
+    * It is not stepped during the warmup. At the hand-off step ``_at`` it is
+      *restarted*: the state it had when it was wrapped is loaded back and every
+      group gets the lr it wrote then (``_targets``), so its step 0 comes again,
+      exactly; every later step is one ``inner.step()`` (with the metric, for a
+      metric-driven one).
+    * A jump (``set_step``, ``step(epoch)``) past the hand-off calls the inner's
+      ``set_step`` where it has one, else replays its steps (from the restart for a
+      jump back). ``_inner_k`` is the inner's step since the restart (``None``
+      before the hand-off).
+    * The state nests the inner's ``state_dict()`` and its step.
+    """
+
+    _chainable: ClassVar[bool] = False
+    #: The attribute that holds the wrapped scheduler.
+    _inner_name: ClassVar[str]
     _metrics: Any = None
+    _policy: ConfigChangePolicy = "error"
+    _loaded: list[float] | None = None
 
-    def _step_with(self, epoch: int | float | None, metrics: Any) -> None:
-        """``step()``: count it, then update with ``metrics`` visible to :meth:`_step_inner`."""
-        self._count_step(epoch)
+    def _wrap(self, owner: str, inner: Any, optimizer: Optimizer | None, at: int) -> None:
+        """Check and hold ``inner``, whose step 0 comes at the wrapper's step ``at``.
+
+        ``inner`` may be ``None`` (nothing after the warmup) only when ``optimizer``
+        is given; else the inner's optimizer is the wrapper's.
+        """
+        if (inner is not None or optimizer is None) and not (
+            hasattr(inner, "step")
+            and hasattr(inner, "state_dict")
+            and hasattr(inner, "load_state_dict")
+            and isinstance(getattr(inner, "optimizer", None), Optimizer)
+        ):
+            raise TypeError(
+                f"{owner}: {self._inner_name} must be a learning-rate scheduler bound to an "
+                "optimizer (with .optimizer, .step(), .state_dict() and .load_state_dict()), "
+                f"got {type(inner).__name__}"
+            )
+        optimizer = optimizer or inner.optimizer
+        setattr(self, self._inner_name, inner)
+        self._at = at
+        self.metric_driven = inner is not None and is_metric_driven(inner)
+        # The inner's step 0: the lrs it wrote, and its full state (plain data).
+        self._targets: list[float] = [as_float(read(g, "lr")) for g in optimizer.param_groups]
+        self._inner_initial = None if inner is None else copy.deepcopy(inner.state_dict())
+        self._inner_k: float | None = None
+
+    @property
+    def _inner(self) -> Any:
+        return getattr(self, self._inner_name)
+
+    def _lrs(self) -> list[float]:
+        return [as_float(read(g, "lr")) for g in self.optimizer.param_groups]
+
+    def _write(self, values: list[float]) -> None:
+        for group, v in zip(self.optimizer.param_groups, values, strict=True):
+            write(group, "lr", v)
+
+    # -- stepping ---------------------------------------------------------------------------
+
+    def step(self, epoch: int | float | None = None, metrics: Any = None) -> None:  # type: ignore[override]
+        """Advance one step; ``metrics`` feeds a metric-driven inner after the hand-off.
+
+        ``epoch`` is torch's deprecated argument (it warns); prefer :meth:`set_step`.
+        """
+        if epoch is not None:
+            self._check_jump(check_time("step", epoch))
+        elif metrics is None and self.metric_driven and self.last_epoch + 1 > self._at:
+            raise ValueError(
+                f"{type(self).__name__}: the warmup is over and {self._inner_name} "
+                f"({type(self._inner).__name__}) needs a metric: call step(metrics=value)"
+            )
         self._metrics = metrics
         try:
-            self._update_lr(epoch)
+            super().step(epoch)
         finally:
             self._metrics = None
 
-    def _step_inner(self, inner: Any, metric_driven: bool, role: str) -> None:
-        """Step the wrapped scheduler once; a metric-driven one gets (and needs) the metric."""
-        if not metric_driven:
-            inner.step()
-        elif self._metrics is None:
-            raise ValueError(
-                f"{type(self).__name__}: the warmup is over and {role} "
-                f"({type(inner).__name__}) needs a metric: call step(metrics=value)"
-            )
-        else:
-            inner.step(self._metrics)
+    def set_step(self, t: int | float) -> None:
+        """Jump to step ``t``: the warmup's closed form, or the inner at its step ``t - _at``."""
+        t = check_time(f"{type(self).__name__}.set_step", t)
+        if self._inner is None or t < self._at:
+            super().set_step(t)
+            return
+        self._check_jump(t)
+        self._adopt_new_groups()
+        self.last_epoch = t
+        self._apply(self._follow(t, jump=True))
 
-    def _record(self) -> None:
-        """The groups' current lrs become the last values written."""
-        self._last_values = [_as_float(_read(g, "lr")) for g in self.optimizer.param_groups]
-        self._written = list(self._last_values)
+    def _check_jump(self, t: float) -> None:
+        """Refuse, before anything changes, a jump the inner cannot make."""
+        inner, k = self._inner, t - self._at
+        if k > 0 and not (self.metric_driven or hasattr(inner, "set_step") or k == int(k)):
+            raise ValueError(
+                f"{type(self).__name__}: step {t} puts {type(inner).__name__} at fractional "
+                f"step {k}; only lrplan schedulers accept fractional steps"
+            )
+
+    def _next_values(self, t_prev: float, t: float) -> list[float]:
+        if self._inner is None or t < self._at:
+            return super()._next_values(t_prev, t)
+        return self._follow(t, jump=False)
+
+    def _get_closed_form_lr(self) -> list[float]:
+        """``step(epoch)``: the warmup's closed form, or the inner at ``epoch - _at``."""
+        t = self.last_epoch
+        if self._inner is None or t < self._at:
+            return self._closed_all(t)
+        return self._follow(t, jump=True)
+
+    def _apply(self, values: list[Any]) -> None:
+        if self.last_epoch < self._at:
+            self._inner_k = None  # back in the warmup: the next hand-off restarts the inner
+        super()._apply(values)
+
+    def _follow(self, t: float, jump: bool) -> list[float]:
+        """Bring the inner to its step ``t - _at``; the lrs it wrote."""
+        inner, k, now = self._inner, t - self._at, self._inner_k
+        settable = hasattr(inner, "set_step") and not self.metric_driven
+        if now is None or (jump and k == 0) or (k < now and not settable):
+            self._restart()
+            now = 0
+        if k != now or (jump and settable and k > 0):
+            quiet = now == 0 or jump
+            with warnings.catch_warnings() if quiet else contextlib.nullcontext():
+                if quiet:  # the wrapper's own first step checked the call order
+                    warnings.filterwarnings("ignore", message=_CALL_ORDER)
+                if self.metric_driven:
+                    if not jump or self._metrics is not None:
+                        inner.step(self._metrics)
+                elif not jump and k == now + 1:
+                    inner.step()
+                elif settable:
+                    inner.set_step(k)
+                else:
+                    for _ in range(int(k - now)):
+                        inner.step()
+        self._inner_k = k
+        return self._lrs()
+
+    def _restart(self) -> None:
+        """The inner's step 0 again: its state when wrapped, and the lrs it wrote then."""
+        self._write(self._targets)
+        self._inner.load_state_dict(copy.deepcopy(self._inner_initial))
+        self._inner_k = 0
+
+    def get_lr(self) -> list[Any]:
+        """Inside ``step()``, the next values. Outside it (with torch's warning), the
+        current ones: the warmup's closed form, or what the inner wrote."""
+        if self._get_lr_called_within_step or self._inner_k is None:
+            return super().get_lr()
+        _warn_get_lr_outside_step(self)
+        return list(self._last_values)
+
+    # -- state ------------------------------------------------------------------------------
+
+    def _extra_state(self) -> dict[str, Any]:
+        inner = self._inner
+        return {
+            "targets": list(self._targets),
+            "inner_step": self._inner_k,
+            self._inner_name: None if inner is None else dict(inner.state_dict()),
+        }
+
+    def _load_extra_state(self, state: Mapping[str, Any]) -> None:
+        owner = f"{type(self).__name__}.load_state_dict"
+        inner, saved = self._inner, state.get(self._inner_name)
+        # lrplan's version-1 GradualWarmupScheduler saved no targets (they are the
+        # inner's step-0 lrs, the same for the same construction) and no inner step.
+        targets, k = state.get("targets", self._targets), state.get("inner_step")
+        if (inner is None) != (saved is None):
+            raise ValueError(
+                f"{owner}: the state and this scheduler disagree on whether there is an "
+                f"{self._inner_name}"
+            )
+        if saved is not None and not isinstance(saved, Mapping):
+            raise ValueError(f"{owner}: state key {self._inner_name!r} is malformed")
+        if not isinstance(targets, list) or len(targets) != len(self._targets):
+            raise ValueError(f"{owner}: state key 'targets' is missing or malformed")
+        if k is not None and (isinstance(k, bool) or not isinstance(k, int | float)):
+            raise ValueError(f"{owner}: state key 'inner_step' is malformed")
+        self._targets = [float(v) for v in targets]
+        self._build_schedules()
+        if inner is not None:
+            # The groups hold the inner's own lrs while it loads, so one that compares
+            # them with its state sees no foreign change.
+            self._write(self._targets)
+            load_child(inner, saved, self._policy)
+            self._loaded = self._lrs()  # what the inner wrote, under the load's policy
+            if "inner_step" not in state:  # version 1: the inner counted from its step 0
+                k = getattr(inner, "last_epoch", None)
+        self._inner_k = k  # (None again in the warmup, by _apply)
+
+    def load_state_dict(  # type: ignore[override]
+        self, state_dict: Mapping[str, Any], *, on_config_change: ConfigChangePolicy | None = None
+    ) -> None:
+        """Restore the wrapper and the inner (see ``ScheduleDriven.load_state_dict``).
+
+        ``on_config_change`` (default ``"error"``) applies to the inner too. Nothing
+        is loaded when any part is refused.
+        """
+        policy: ConfigChangePolicy = on_config_change or "error"
+        self._policy = policy
+        try:
+            with atomic_load(self.optimizer, [self]):
+                super().load_state_dict(state_dict, on_config_change=policy)
+            if policy != "error" and self._inner_k is not None and self._loaded is not None:
+                self._apply(self._loaded)  # the inner may follow an edited schedule now
+        finally:
+            self._policy, self._loaded = "error", None
 
 
 class GradualWarmupScheduler(_HandOff):
@@ -77,9 +271,14 @@ class GradualWarmupScheduler(_HandOff):
     ``after_scheduler`` the lr holds at :math:`m b`.
 
     ``after_scheduler`` may be any scheduler on the same optimizer: lrplan's,
-    torch's own, or a metric-driven one such as ``ReduceLROnPlateau``, which is
+    torch's own, your own subclass of ``LRScheduler`` (``get_lr()``, chainable or
+    closed form), or a metric-driven one such as ``ReduceLROnPlateau``, which is
     stepped with ``step(metrics=...)`` once the warmup is over (metrics given
-    during the warmup are ignored).
+    during the warmup are ignored). Only its public API is used: at epoch
+    :math:`T` its state from when it was wrapped (its step 0) is loaded back, its
+    ``base_lrs`` become :math:`m b` and each group's lr :math:`m` times its step-0
+    lr (lrplan schedulers: ``set_step(0)`` on the new base); then it is stepped
+    once per epoch. It is not stepped during the warmup.
 
     Differences from the widely copied 2019 ``GradualWarmupScheduler`` (ildoonet),
     each a bug there:
@@ -90,7 +289,10 @@ class GradualWarmupScheduler(_HandOff):
       is restarted on base :math:`m b` at epoch :math:`T` and advances one step per
       epoch.
     * **step() vs step(epoch).** There they give different sequences; here both
-      follow the one closed form above.
+      give the same: ``step(epoch)`` (and :meth:`set_step`) is the warmup's closed
+      form, or the after-scheduler brought to step ``epoch - T`` (lrplan's by
+      ``set_step``, others by stepping them; a metric-driven one takes one step
+      with the metric).
     * **ReduceLROnPlateau.** There the plateau path ignores ``multiplier == 1``
       (no warmup at all) and remaps epoch 0 to 1; here warmup is identical for
       every kind of after-scheduler.
@@ -125,7 +327,8 @@ class GradualWarmupScheduler(_HandOff):
         [0.1, 0.2, 0.3, 0.4, 0.4, 0.2, 0.2]
     """
 
-    _chainable: ClassVar[bool] = False
+    _inner_name: ClassVar[str] = "after_scheduler"
+    after_scheduler: Any
 
     def __init__(
         self,
@@ -139,95 +342,35 @@ class GradualWarmupScheduler(_HandOff):
         owner = "GradualWarmupScheduler"
         self.multiplier = check_real(owner, "multiplier", multiplier, lo=1.0)
         self.total_epoch = check_int(owner, "total_epoch", total_epoch, lo=1)
-        if after_scheduler is not None:
-            if not (hasattr(after_scheduler, "step") and hasattr(after_scheduler, "optimizer")):
-                raise TypeError(
-                    f"{owner}: after_scheduler must be a learning-rate scheduler (with .step() "
-                    f"and .optimizer), got {type(after_scheduler).__name__}"
-                )
-            if after_scheduler.optimizer is not optimizer:
-                raise ValueError(
-                    f"{owner}: after_scheduler is bound to a different optimizer than the "
-                    "one given; create both on the same optimizer"
-                )
-        self.after_scheduler = after_scheduler
-        self._handed_off = False
-        self._on_config_change: str = "error"
+        self._wrap(owner, after_scheduler, optimizer, self.total_epoch)
+        if after_scheduler is not None and after_scheduler.optimizer is not optimizer:
+            raise ValueError(
+                f"{owner}: after_scheduler is bound to a different optimizer than the "
+                "one given; create both on the same optimizer"
+            )
         super().__init__(optimizer, last_epoch, verbose)
 
     def _make_schedule(self, group_index: int, base: float) -> Schedule:
         start = 0.0 if self.multiplier == 1 else 1.0
         return Linear(steps=self.total_epoch, start=start, end=self.multiplier)
 
-    # -- stepping --------------------------------------------------------------------------
-
-    def step(self, epoch: int | None = None, metrics: Any = None) -> None:  # type: ignore[override]
-        """Advance one epoch. ``metrics`` feeds a metric-driven ``after_scheduler``.
-
-        ``epoch`` is torch's deprecated argument (it warns); prefer :meth:`set_step`.
-        """
-        self._step_with(epoch, metrics)
-
-    def _update_lr(self, epoch: int | float | None = None) -> None:
-        after = self.after_scheduler
-        target = self.last_epoch + 1 if epoch is None else epoch
-        if after is None or target < self.total_epoch:
-            self._handed_off = False
-            super()._update_lr(epoch)
+    def _restart(self) -> None:
+        """The after-scheduler's step 0 on base ``multiplier * base``."""
+        super()._restart()
+        m, after = self.multiplier, self.after_scheduler
+        if m == 1:
             return
-        self._adopt_new_groups()
-        k = target - self.total_epoch  # the after-scheduler's step
-        # A jump (set_step / step(epoch)) back to the hand-off epoch restarts the
-        # after-scheduler too: its step 0 is the peak, whatever it did since.
-        fresh = not self._handed_off or (epoch is not None and k == 0)
-        if fresh:
-            self._hand_off()
-        if k > 0:
-            if epoch is None and not fresh:
-                self._step_inner(after, is_metric_driven(after), "after_scheduler")
-            else:
-                self._jump_after(k)
-        self.last_epoch = target
-        self._record()
-
-    def set_step(self, t: int | float) -> None:
-        """Jump to epoch ``t``: the warmup's closed form, or the after-scheduler at ``t - T``."""
-        if self.after_scheduler is None or t < self.total_epoch:
-            self._handed_off = False
-            super().set_step(t)
-            return
-        self._update_lr(t)
-
-    def _hand_off(self) -> None:
-        """Restart ``after_scheduler`` at its step 0 on base ``multiplier * base``."""
-        after = self.after_scheduler
-        peak = [self.multiplier * b for b in self._bases]
-        for group, v in zip(self.optimizer.param_groups, peak, strict=True):
-            _write(group, "lr", v)
-        if is_metric_driven(after):
-            after._last_lr = [_read(g, "lr") for g in self.optimizer.param_groups]
-        else:
+        if not self.metric_driven:
             after.base_lrs = [
-                torch.tensor(v, dtype=r.dtype) if isinstance(r, torch.Tensor) else v
-                for v, r in zip(peak, self._base_raw, strict=True)
+                torch.tensor(m * as_float(b), dtype=b.dtype)
+                if isinstance(b, torch.Tensor)
+                else m * b
+                for b in self.base_lrs
             ]
-            after.last_epoch = -1
-            after._initial_step()
-        self._handed_off = True
-
-    def _jump_after(self, k: int | float) -> None:
-        after = self.after_scheduler
-        if isinstance(after, LRScheduler):
-            after.set_step(k)
-        elif is_metric_driven(after):
-            if self._metrics is not None:
-                after.step(self._metrics)
-        else:
-            with warnings.catch_warnings():
-                warnings.simplefilter("ignore", UserWarning)
-                after.step(k)
-
-    # -- state -----------------------------------------------------------------------------
+            if hasattr(after, "set_step"):
+                after.set_step(0)
+                return
+        self._write([m * v for v in self._targets])
 
     def _config(self) -> dict[str, Any]:
         cfg = super()._config()
@@ -236,49 +379,6 @@ class GradualWarmupScheduler(_HandOff):
         after = self.after_scheduler
         cfg["after_scheduler"] = None if after is None else type(after).__name__
         return cfg
-
-    def _extra_state(self) -> dict[str, Any]:
-        after = self.after_scheduler
-        return {
-            "handed_off": self._handed_off,
-            "after_scheduler": None if after is None else after.state_dict(),
-        }
-
-    def _load_extra_state(self, state: Mapping[str, Any]) -> None:
-        after = self.after_scheduler
-        saved = state.get("after_scheduler")
-        if (after is None) != (saved is None):
-            raise ValueError(
-                "GradualWarmupScheduler.load_state_dict: the state and this scheduler "
-                "disagree on whether there is an after_scheduler"
-            )
-        if after is not None:
-            # The wrapper's drift policy reaches the after-scheduler (whose own config,
-            # e.g. a length edited with the number of epochs, may be what changed).
-            load_child(after, saved, self._on_config_change)
-        self._handed_off = bool(state.get("handed_off", False))
-
-    def load_state_dict(  # type: ignore[override]
-        self, state_dict: Mapping[str, Any], *, on_config_change: ConfigChangePolicy = "error"
-    ) -> None:
-        """Restore the warmup and the after-scheduler (as :meth:`LRScheduler.load_state_dict`).
-
-        ``on_config_change`` applies to the after-scheduler too. Nothing is loaded
-        when any part is refused.
-        """
-        self._on_config_change = on_config_change
-        try:
-            with atomic_load(self.optimizer, [self]):
-                super().load_state_dict(state_dict, on_config_change=on_config_change)
-        finally:
-            self._on_config_change = "error"
-        after = self.after_scheduler
-        if on_config_change != "error" and self._handed_off and after is not None:
-            # The after-scheduler may now follow an edited schedule: its values win.
-            values = [_as_float(v) for v in after.get_last_lr()]
-            for group, v in zip(self.optimizer.param_groups, values, strict=True):
-                _write(group, "lr", v)
-            self._record()
 
 
 class LinearAnnealingLR(ScheduleDriven):

@@ -4,25 +4,18 @@ and :class:`MultiScheduledLR` (several hyperparameters of one optimizer, stepped
 
 from __future__ import annotations
 
-import copy
 import numbers
-import warnings
 from collections.abc import Mapping
 from collections.abc import Sequence as SequenceABC
-from typing import Any, ClassVar
+from typing import Any
 
 from torch.optim import Optimizer
-from torch.optim.lr_scheduler import LRScheduler as _TorchLRScheduler
 
 from ._atomic import atomic_load
-from ._driver import ScheduleDriven, ScheduledLR
-from ._groups import as_float as _as_float
-from ._groups import check_time as _check_time
-from ._groups import read as _read
-from ._groups import write as _write
+from ._driver import ConfigChangePolicy, LRScheduler, ScheduledLR
 from ._schedules import Constant, Cosine, Exponential, Linear, Schedule, Sequence
 from ._schedules._core import check_int, check_real
-from ._warmup import _HandOff, is_metric_driven
+from ._warmup import _HandOff
 
 __all__ = ["WARMUP_SHAPES", "MultiScheduledLR", "Warmup", "schedule_many"]
 
@@ -86,10 +79,14 @@ class Warmup(_HandOff):
     ``load_state_dict``.
 
     **Random access.** :meth:`set_step` (and torch's deprecated ``step(epoch)``)
-    jumps to any step: in the warmup by the closed form, after it by restoring the
-    wrapped scheduler's step-0 state and then ``set_step`` (lrplan schedulers) or
-    replaying its steps (torch's). A metric-driven scheduler cannot be replayed
-    without its metrics, so jumping past the hand-off raises.
+    jumps to any step: in the warmup by the closed form, after it by the wrapped
+    scheduler's ``set_step`` (lrplan schedulers) or by stepping it (others; a jump
+    back first restores its step-0 state). A metric-driven scheduler cannot be
+    replayed without its metrics, so jumping past the hand-off raises.
+
+    The wrapped scheduler is used through its public API only (see
+    :class:`lrplan.GradualWarmupScheduler`), so it may also be your own subclass of
+    ``LRScheduler``.
 
     Args:
         scheduler: the scheduler to warm up, freshly created on its optimizer.
@@ -111,8 +108,9 @@ class Warmup(_HandOff):
         [0.0, 0.25, 0.5, 0.75, 1.0, 1.0, 0.5, 0.5, 0.25]
     """
 
-    _chainable: ClassVar[bool] = False
     _relative = False
+    _inner_name = "scheduler"
+    scheduler: Any
 
     def __init__(
         self,
@@ -129,24 +127,14 @@ class Warmup(_HandOff):
                 f"{owner}: the first argument is the scheduler to warm up, not the optimizer; "
                 "write Warmup(scheduler, steps=...)"
             )
-        if not (
-            hasattr(scheduler, "step")
-            and hasattr(scheduler, "state_dict")
-            and hasattr(scheduler, "load_state_dict")
-            and isinstance(getattr(scheduler, "optimizer", None), Optimizer)
-        ):
-            raise TypeError(
-                f"{owner}: scheduler must be a learning-rate scheduler bound to an optimizer "
-                "(with .optimizer, .step(), .state_dict() and .load_state_dict()), "
-                f"got {type(scheduler).__name__}"
-            )
+        self.steps = check_int(owner, "steps", steps, lo=0)
+        self._wrap(owner, scheduler, None, self.steps)
         opt = scheduler.optimizer
         if optimizer is not None and optimizer is not opt:
             raise ValueError(
                 f"{owner}: optimizer is not the optimizer the scheduler drives; "
                 "create the scheduler on the same optimizer (or leave optimizer out)"
             )
-        self.steps = check_int(owner, "steps", steps, lo=0)
         if not isinstance(shape, str) or shape not in WARMUP_SHAPES:
             raise ValueError(f"{owner}: shape must be one of {WARMUP_SHAPES}, got {shape!r}")
         self.shape = shape
@@ -156,11 +144,6 @@ class Warmup(_HandOff):
                 f"{owner}: shape='exponential' is a geometric ramp and needs start in (0, 1] "
                 "(for example start=0.01); start=0 never grows"
             )
-        self.scheduler = scheduler
-        self.metric_driven = is_metric_driven(scheduler)
-        # The wrapped scheduler's step 0: what it just wrote, and its full state.
-        self._targets: list[float] = [_as_float(_read(g, "lr")) for g in opt.param_groups]
-        self._inner_initial: dict[str, Any] = copy.deepcopy(scheduler.state_dict())
         super().__init__(opt, -1, False)
 
     # -- the warmup ramp --------------------------------------------------------------------
@@ -178,6 +161,13 @@ class Warmup(_HandOff):
         """Each group's lr at the wrapped scheduler's step 0 (where the ramp ends)."""
         return list(self._targets)
 
+    @property
+    def phase(self) -> tuple[str, float]:
+        """``("warmup", progress)`` during the ramp, then ``("wrapped", steps since hand-off)``."""
+        if self.last_epoch < self.steps:
+            return ("warmup", self.last_epoch / self.steps)
+        return ("wrapped", float(self.last_epoch - self.steps))
+
     # -- stepping ---------------------------------------------------------------------------
 
     def step(self, metrics: Any = None, epoch: int | float | None = None) -> None:  # type: ignore[override]
@@ -190,87 +180,16 @@ class Warmup(_HandOff):
                 f"Warmup: the wrapped {type(self.scheduler).__name__} takes no metric; "
                 "call step() without one (use set_step(t) to jump to a step)"
             )
-        self._step_with(epoch, metrics)
+        super().step(epoch, metrics)
 
-    def _update_lr(self, epoch: int | float | None = None) -> None:
-        if epoch is not None:
-            self._jump(epoch)
-            return
-        t = self.last_epoch + 1
-        if t < self.steps:
-            super()._update_lr(None)
-            return
-        if t == self.steps:
-            self._write_targets()
-        else:
-            self._step_inner(self.scheduler, self.metric_driven, "the wrapped scheduler")
-        self.last_epoch = t
-        self._record()
-
-    def set_step(self, t: int | float) -> None:
-        """Jump to step ``t``: the ramp's closed form, or the wrapped scheduler at ``t - steps``."""
-        self._jump(t)
-
-    def _jump(self, t: Any) -> None:
-        t = _check_time("Warmup.set_step", t)
-        k = t - self.steps
-        inner = self.scheduler
-        if k > 0 and self.metric_driven:
+    def _check_jump(self, t: float) -> None:
+        if t > self.steps and self.metric_driven:
             raise ValueError(
                 f"Warmup: cannot jump to step {t}, past the hand-off to the metric-driven "
-                f"{type(inner).__name__}, whose steps depend on metrics; restore a "
+                f"{type(self.scheduler).__name__}, whose steps depend on metrics; restore a "
                 "checkpoint with load_state_dict() instead"
             )
-        if k > 0 and not isinstance(inner, LRScheduler) and not float(k).is_integer():
-            raise ValueError(
-                f"Warmup: step {t} puts {type(inner).__name__} at fractional step {k}; "
-                "only lrplan schedulers accept fractional steps"
-            )
-        self._reset_inner()
-        if k < 0:
-            super().set_step(t)
-            return
-        self._write_targets()
-        if k > 0:
-            if isinstance(inner, LRScheduler):
-                inner.set_step(k)
-            else:
-                with warnings.catch_warnings():
-                    warnings.simplefilter("ignore", UserWarning)
-                    for _ in range(int(k)):
-                        inner.step()
-        self.last_epoch = t
-        self._record()
-
-    def _reset_inner(self) -> None:
-        """Put the wrapped scheduler back at its step 0 (its state when it was wrapped)."""
-        self._load_inner(copy.deepcopy(self._inner_initial))
-
-    def _load_inner(self, state: Mapping[str, Any]) -> None:
-        # The groups first hold the wrapped scheduler's own step-0 values, so a
-        # scheduler that keeps a foreign value it finds in the optimizer on load
-        # (as torch-named lrplan classes do, for a restored optimizer state) sees
-        # none: the ramp is the wrapper's, not an external change.
-        self._write_targets()
-        self.scheduler.load_state_dict(state)
-
-    def _write_targets(self) -> None:
-        """The hand-off: every group holds exactly the wrapped scheduler's step-0 value."""
-        for group, v in zip(self.optimizer.param_groups, self._targets, strict=True):
-            _write(group, "lr", v)
-
-    def get_lr(self) -> list[Any]:
-        """The lr of every group at the current step (ramp, or the wrapped scheduler's)."""
-        if self.last_epoch < self.steps:
-            return super().get_lr()
-        return self.get_last_lr()
-
-    @property
-    def phase(self) -> tuple[str, float]:
-        """``("warmup", progress)`` during the ramp, then ``("wrapped", steps since hand-off)``."""
-        if self.last_epoch < self.steps:
-            return ("warmup", self.last_epoch / self.steps)
-        return ("wrapped", float(self.last_epoch - self.steps))
+        super()._check_jump(t)
 
     # -- state ------------------------------------------------------------------------------
 
@@ -284,47 +203,8 @@ class Warmup(_HandOff):
             "scheduler": type(self.scheduler).__name__,
         }
 
-    def _extra_state(self) -> dict[str, Any]:
-        return {"targets": list(self._targets), "scheduler": self._inner_state()}
-
-    def _inner_state(self) -> dict[str, Any]:
-        """The wrapped scheduler's ``state_dict()``, as of its own step.
-
-        During the warmup the groups hold the ramp, which the wrapped scheduler
-        must not mistake for an external change (lrplan schedulers record the
-        groups' current values): it sees its own step-0 values while it saves.
-        """
-        if self.last_epoch >= self.steps:
-            return dict(self.scheduler.state_dict())
-        groups = self.optimizer.param_groups
-        held = [g["lr"] for g in groups]
-        values = [_as_float(v) for v in held]
-        self._write_targets()
-        try:
-            return dict(self.scheduler.state_dict())
-        finally:
-            for group, obj, v in zip(groups, held, values, strict=True):
-                if obj is group["lr"]:  # a tensor, filled in place
-                    _write(group, "lr", v)
-                else:
-                    group["lr"] = obj
-
-    def _load_extra_state(self, state: Mapping[str, Any]) -> None:
-        targets = state.get("targets")
-        inner_state = state.get("scheduler")
-        if not isinstance(targets, list) or len(targets) != len(self._targets):
-            raise ValueError("Warmup.load_state_dict: state key 'targets' is missing or malformed")
-        if not isinstance(inner_state, Mapping):
-            raise ValueError(
-                "Warmup.load_state_dict: state key 'scheduler' (the wrapped scheduler's "
-                "state) is missing or malformed"
-            )
-        self._targets = [float(v) for v in targets]
-        self._build_schedules()
-        self._load_inner(inner_state)
-
     def load_state_dict(  # type: ignore[override]
-        self, state_dict: Mapping[str, Any], *, on_config_change: str = "error"
+        self, state_dict: Mapping[str, Any], *, on_config_change: ConfigChangePolicy | None = None
     ) -> None:
         """Restore the wrapper and the wrapped scheduler; write the saved lrs back.
 
@@ -333,28 +213,26 @@ class Warmup(_HandOff):
         since a warmup of another length would not line up with the wrapped
         scheduler's saved step.
         """
-        if on_config_change != "error":
+        if on_config_change not in (None, "error"):
             raise ValueError(
                 "Warmup.load_state_dict: only on_config_change='error' is supported "
                 f"(got {on_config_change!r})"
             )
-        # All or nothing: the wrapped scheduler is loaded after the wrapper's own state.
-        with atomic_load(self.optimizer, [self]):
-            super().load_state_dict(state_dict, on_config_change="error")
+        super().load_state_dict(state_dict)
 
 
 # --------------------------------------------------------------------------- several keys
 
 
-class MultiScheduledLR(_TorchLRScheduler):
+class MultiScheduledLR(LRScheduler):
     """Several hyperparameters of one optimizer on pure schedules, stepped as one scheduler.
 
     A thin container of one :class:`~lrplan.ScheduledLR` per key, built by
     :func:`schedule_many`. ``step()``, ``set_step(t)``, ``state_dict()`` and
     ``load_state_dict()`` act on all of them at once; ``schedulers[key]`` gives
-    each one. It is a torch ``LRScheduler`` (Lightning accepts it);
-    ``get_last_lr()`` reports the ``"lr"`` values when lr is scheduled, else those
-    of the first key.
+    each one. It is an ``lrplan.LRScheduler`` and a torch ``LRScheduler``
+    (Lightning accepts it); ``get_last_lr()``, ``base_lrs`` and ``last_epoch`` are
+    those of the ``"lr"`` scheduler when lr is scheduled, else of the first key.
 
     Example:
         >>> import torch, lrplan as lp
@@ -370,27 +248,41 @@ class MultiScheduledLR(_TorchLRScheduler):
     """
 
     def __init__(self, optimizer: Optimizer, schedulers: Mapping[str, ScheduledLR]) -> None:
-        # torch's base __init__ is not called: each child did the protocol's work.
+        # The protocol's __init__ (an initial step) is not called: each child did it.
         self.optimizer = optimizer
         self.schedulers: dict[str, ScheduledLR] = dict(schedulers)
         if not self.schedulers:
             raise ValueError("MultiScheduledLR: give at least one key to schedule")
-        self.last_epoch = next(iter(self.schedulers.values())).last_epoch
+        self._step_count = self._main()._step_count
+
+    @property
+    def last_epoch(self) -> Any:  # type: ignore[override]
+        """The step of the main (``"lr"``, else first) scheduler."""
+        return self._main().last_epoch
+
+    @last_epoch.setter
+    def last_epoch(self, value: Any) -> None:
+        for s in self.schedulers.values():
+            s.last_epoch = value
+
+    @property
+    def base_lrs(self) -> list[Any]:  # type: ignore[override]
+        """The main scheduler's base values."""
+        return self._main().base_lrs
 
     def _main(self) -> ScheduledLR:
         return self.schedulers.get("lr") or next(iter(self.schedulers.values()))
 
     def step(self, epoch: int | float | None = None) -> None:  # type: ignore[override]
         """Step every key's scheduler once (``epoch``: torch's deprecated form)."""
+        self._step_count += 1
         for s in self.schedulers.values():
             s.step(epoch)
-        self.last_epoch = self._main().last_epoch
 
     def set_step(self, t: int | float) -> None:
         """Jump every key's scheduler to step ``t`` (exact closed form)."""
         for s in self.schedulers.values():
             s.set_step(t)
-        self.last_epoch = self._main().last_epoch
 
     def get_last_lr(self) -> list[Any]:
         return self._main().get_last_lr()
@@ -420,7 +312,6 @@ class MultiScheduledLR(_TorchLRScheduler):
         with atomic_load(self.optimizer, list(self.schedulers.values())):
             for k, s in self.schedulers.items():
                 s.load_state_dict(saved[k], **kwargs)
-        self.last_epoch = self._main().last_epoch
 
 
 def schedule_many(

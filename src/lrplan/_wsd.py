@@ -10,7 +10,6 @@ from typing import Any
 from torch.optim import Optimizer
 
 from ._driver import ScheduleDriven
-
 from ._schedules import Schedule, WarmupStableDecay
 from ._schedules._core import check_real
 

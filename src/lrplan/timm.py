@@ -29,7 +29,6 @@ import torch
 from torch.optim import Optimizer
 
 from ._driver import ScheduleDriven
-
 from ._schedules import Schedule
 from ._schedules._core import check_int, check_real
 from ._schedules._ops import Ops
@@ -260,9 +259,10 @@ class CosineLRScheduler(ScheduleDriven):
     # -- noise ------------------------------------------------------------------------------
 
     def _noise(self, t: float) -> float | None:
-        """timm's multiplicative noise at ``t``, or ``None`` outside ``noise_range_t``."""
+        """timm's multiplicative noise at ``t``, or ``None`` outside ``noise_range_t``
+        and during the construction's step (timm writes the noise-free value there)."""
         rng = self._noise_range
-        if rng is None or t < 0:
+        if rng is None or t < 0 or self._is_initial:
             return None
         lo, hi = rng
         if not (t >= lo if hi is None else lo <= t < hi):
@@ -287,15 +287,6 @@ class CosineLRScheduler(ScheduleDriven):
     def _closed_all(self, t: float) -> list[float]:
         return [self._closed(i, t) for i in range(len(self._bases))]
 
-    def _initial_step(self) -> None:
-        # timm writes the noise-free value at construction; so does this scheduler.
-        rng = self._noise_range
-        self._noise_range = None
-        try:
-            super()._initial_step()
-        finally:
-            self._noise_range = rng
-
     # -- stepping: timm's calls and torch's ---------------------------------------------------
 
     def step(self, epoch: int | float | None = None, metric: Any = None) -> None:  # type: ignore[override]
@@ -308,14 +299,14 @@ class CosineLRScheduler(ScheduleDriven):
         if epoch is None:
             super().step()
             return
-        self._count_step(None)
+        self._step_count += 1  # counted, without torch's call-order check (timm has none)
         if self.t_in_epochs:
             self.set_step(_check_t("step", epoch))
 
     def step_update(self, num_updates: int, metric: Any = None) -> None:
         """timm's per-update call: the time becomes ``num_updates`` unless ``t_in_epochs``."""
         self.metric = metric
-        self._count_step(None)
+        self._step_count += 1
         if not self.t_in_epochs:
             self.set_step(_check_t("step_update", num_updates))
 

@@ -9,7 +9,9 @@ the same warnings and the same exception types, after every action, within
 
 from __future__ import annotations
 
+import copy
 import math
+import pickle
 import warnings
 from typing import Any
 
@@ -35,6 +37,7 @@ from .harness import (
     lr_lists,
     make_optimizer,
     mixed,
+    read_key,
     run_parity,
     torch_roundtrip,
 )
@@ -684,3 +687,291 @@ def test_external_change_is_overwritten_like_torch() -> None:
             lrs=[0.1, 0.2],
             keys=("lr", "momentum"),
         )
+
+
+# ---------------------------------------------------------------- torch's classes and state
+
+
+class _Halve:
+    """A callable-object ``scale_fn``: torch saves its attributes in the state."""
+
+    def __init__(self) -> None:
+        self.rate = 0.5
+
+    def __call__(self, x: int) -> float:
+        return float(self.rate ** (x - 1))
+
+
+#: name -> (class, constructor arguments (fresh each call), optimizer)
+CASES: dict[str, tuple[str, Any, str]] = {
+    "CyclicLR": (
+        "CyclicLR",
+        lambda: {"base_lr": [0.01, 0.02], "max_lr": 0.2, "step_size_up": 3, "mode": "triangular2"},
+        "SGD",
+    ),
+    "CyclicLR-exp_range-Adam": (
+        "CyclicLR",
+        lambda: {
+            "base_lr": 0.01,
+            "max_lr": 0.1,
+            "step_size_up": 2,
+            "step_size_down": 5,
+            "mode": "exp_range",
+            "gamma": 0.97,
+        },
+        "Adam",
+    ),
+    "CyclicLR-scale_fn-object": (
+        "CyclicLR",
+        lambda: {"base_lr": 0.01, "max_lr": 0.1, "step_size_up": 2, "scale_fn": _Halve()},
+        "SGD",
+    ),
+    "CyclicLR-no-momentum": (
+        "CyclicLR",
+        lambda: {"base_lr": 0.01, "max_lr": 0.1, "step_size_up": 4, "cycle_momentum": False},
+        "SGD",
+    ),
+    "OneCycleLR-three-phase": (
+        "OneCycleLR",
+        lambda: {"max_lr": [0.2, 0.4], "total_steps": 40, "three_phase": True},
+        "SGD",
+    ),
+    "OneCycleLR-linear-AdamW": (
+        "OneCycleLR",
+        lambda: {"max_lr": 0.3, "total_steps": 40, "anneal_strategy": "linear"},
+        "AdamW",
+    ),
+    "CosineAnnealingWarmRestarts": (
+        "CosineAnnealingWarmRestarts",
+        lambda: {"T_0": 3, "T_mult": 2, "eta_min": 1e-3},
+        "SGD",
+    ),
+}
+
+
+def _make(lib: Any, case: str, lr_kind: str = "float") -> Any:
+    name, kwargs, optimizer = CASES[case]
+    return getattr(lib, name)(make_optimizer([0.1, 0.3], lr_kind, optimizer), **kwargs())
+
+
+def _values(sched: Any) -> list[float]:
+    """Every group's lr, and its momentum or betas[0] where it has one, as floats."""
+    out = []
+    for g in sched.optimizer.param_groups:
+        for key in ("lr", "momentum" if "momentum" in g else "betas[0]"):
+            v = read_key(g, key)
+            out.append(float(v.item()) if isinstance(v, torch.Tensor) else float(v))
+    return out
+
+
+def _run(sched: Any, n: int) -> list[list[float]]:
+    trace = []
+    for _ in range(n):
+        sched.optimizer.step()
+        sched.step()
+        trace.append(_values(sched))
+    return trace
+
+
+def _advance(sched: Any) -> None:
+    """Seven steps, and for the restarts a fractional epoch (torch's T_cur keeps it)."""
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        _run(sched, 7)
+        if isinstance(sched, tsched.CosineAnnealingWarmRestarts):
+            sched.step(8.5)
+
+
+def _resumed(lib: Any, case: str, source: Any, lr_kind: str) -> Any:
+    """A fresh ``lib`` scheduler resumed from ``source``'s optimizer and (checkpointed) state."""
+    state = torch_roundtrip(source.state_dict())
+    opt_state = torch_roundtrip(source.optimizer.state_dict())
+    sched = _make(lib, case, lr_kind)
+    sched.optimizer.load_state_dict(opt_state)
+    sched.load_state_dict(state)
+    return sched
+
+
+def _close_traces(a: list[list[float]], b: list[list[float]], rel: float = 1e-12) -> None:
+    assert len(a) == len(b)
+    for row_a, row_b in zip(a, b, strict=True):
+        assert row_a == pytest.approx(row_b, rel=rel, abs=1e-15)
+
+
+@pytest.mark.parametrize("case", sorted(CASES))
+def test_instances_of_torchs_classes(case: str) -> None:
+    sched = _make(lrplan, case)
+    assert isinstance(sched, getattr(tsched, CASES[case][0]))
+    assert isinstance(sched, tsched.LRScheduler)
+    assert isinstance(sched, lrplan.LRScheduler)
+
+
+@pytest.mark.parametrize("case", sorted(CASES))
+def test_state_has_torchs_keys_and_values(case: str) -> None:
+    ref, sched = _make(tsched, case), _make(lrplan, case)
+    _advance(ref)
+    _advance(sched)
+    t_state, l_state = ref.state_dict(), sched.state_dict()
+    assert set(l_state) == set(t_state) | {"lrplan"}
+    for key, value in t_state.items():
+        if key == "_last_lr":
+            assert l_state[key] == pytest.approx(value, rel=1e-12)
+        else:
+            assert l_state[key] == value, key
+    torch_roundtrip(l_state)  # weights_only=True reads it
+
+
+@pytest.mark.parametrize("lr_kind", ["float", "float64"])
+@pytest.mark.parametrize("case", sorted(CASES))
+def test_torch_state_resumes_in_lrplan(case: str, lr_kind: str) -> None:
+    ref, uninterrupted = _make(tsched, case, lr_kind), _make(lrplan, case, lr_kind)
+    _advance(ref)
+    _advance(uninterrupted)
+    sched = _resumed(lrplan, case, ref, lr_kind)
+    assert _values(sched) == _values(ref)  # what the optimizer's state holds
+    assert sched.get_last_lr() == ref.get_last_lr()
+    resumed = _run(sched, 12)
+    assert resumed == _run(uninterrupted, 12)
+    _close_traces(resumed, _run(ref, 12))
+
+
+@pytest.mark.parametrize("lr_kind", ["float", "float64"])
+@pytest.mark.parametrize("case", sorted(CASES))
+def test_lrplan_state_resumes_in_torch(case: str, lr_kind: str) -> None:
+    source, ref = _make(lrplan, case, lr_kind), _make(tsched, case, lr_kind)
+    _advance(source)
+    _advance(ref)
+    sched = _resumed(tsched, case, source, lr_kind)
+    assert sched.last_epoch == ref.last_epoch
+    resumed = _run(sched, 12)
+    assert resumed == _run(ref, 12)  # torch's own numbers, bit for bit
+    _close_traces(resumed, _run(source, 12))
+
+
+@pytest.mark.parametrize("how", ["pickle", "deepcopy"])
+@pytest.mark.parametrize("case", sorted(CASES))
+def test_pickle_and_deepcopy_mid_run_continue_identically(case: str, how: str) -> None:
+    sched = _make(lrplan, case)
+    _advance(sched)
+    copied = copy.deepcopy(sched) if how == "deepcopy" else pickle.loads(pickle.dumps(sched))
+    assert copied.optimizer is not sched.optimizer
+    assert _values(copied) == _values(sched)
+    assert _run(copied, 15) == _run(sched, 15)
+
+
+def test_changed_arguments_saved_ones_win_with_one_warning() -> None:
+    ref = tsched.CyclicLR(
+        make_optimizer([0.1]), base_lr=0.01, max_lr=0.1, step_size_up=3, mode="triangular2"
+    )
+    _advance(ref)
+    state = torch_roundtrip(ref.state_dict())
+
+    def other() -> Any:
+        opt = make_optimizer([0.1])
+        opt.load_state_dict(ref.optimizer.state_dict())
+        return lrplan.CyclicLR(opt, base_lr=0.01, max_lr=0.2, step_size_up=4)
+
+    with pytest.raises(ValueError, match="max_lrs"):
+        other().load_state_dict(state, on_config_change="error")
+    sched = other()
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        sched.load_state_dict(state)
+    assert len(caught) == 1
+    message = str(caught[0].message)
+    for word in ("max_lrs", "total_size", "mode", "on_config_change"):
+        assert word in message
+    _close_traces(_run(sched, 12), _run(ref, 12))
+
+
+def test_changed_arguments_warm_restarts_take_torchs_counters() -> None:
+    """torch's own test: a T_0=10, T_mult=2 state loaded into T_0=100 takes every attribute."""
+    ref = tsched.CosineAnnealingWarmRestarts(make_optimizer([0.1]), T_0=10, T_mult=2)
+    _run(ref, 13)
+    sched = lrplan.CosineAnnealingWarmRestarts(make_optimizer([0.1]), T_0=100)
+    with pytest.warns(UserWarning, match="T_0"):
+        sched.load_state_dict(ref.state_dict())
+    for name in ("T_0", "T_i", "T_mult", "eta_min", "T_cur", "last_epoch", "base_lrs"):
+        assert getattr(sched, name) == getattr(ref, name), name
+    assert sched.get_last_lr() == ref.get_last_lr()
+    _close_traces(_run(sched, 30), _run(ref, 30))
+
+
+@pytest.mark.parametrize("kind", ["cos", "linear"])
+def test_one_cycle_loads_torchs_legacy_state_with_anneal_func(kind: str) -> None:
+    """Old torch saved the annealing function itself (``anneal_func``), not its name."""
+    kw: dict[str, Any] = {
+        "max_lr": 25,
+        "final_div_factor": 2,
+        "base_momentum": 1,
+        "max_momentum": 22,
+        "total_steps": 10,
+        "anneal_strategy": kind,
+    }
+    ref = tsched.OneCycleLR(make_optimizer([0.1, 0.2]), **kw)
+    _run(ref, 3)
+    state = ref.state_dict()
+    del state["_anneal_func_type"]
+    state["anneal_func"] = getattr(tsched.OneCycleLR, f"_annealing_{kind}")
+    opt = make_optimizer([0.1, 0.2])
+    opt.load_state_dict(ref.optimizer.state_dict())
+    other = "linear" if kind == "cos" else "cos"
+    sched = lrplan.OneCycleLR(opt, **{**kw, "anneal_strategy": other})
+    with pytest.warns(UserWarning, match="_anneal_func_type"):
+        sched.load_state_dict(state)
+    assert "anneal_func" in state  # the argument is left alone
+    _close_traces(_run(sched, 6), _run(ref, 6))
+    with pytest.raises(ValueError, match="anneal_func"):
+        lrplan.OneCycleLR(make_optimizer([0.1]), max_lr=1.0, total_steps=5).load_state_dict(
+            {**state, "anneal_func": abs}
+        )
+
+
+def test_cyclic_scale_fn_object_state_crosses_both_ways() -> None:
+    sched = _make(lrplan, "CyclicLR-scale_fn-object")
+    sched._scale_fn_custom.rate = 0.25
+    state = sched.state_dict()
+    assert state["_scale_fn_custom"] == {"rate": 0.25}
+    ref = _make(tsched, "CyclicLR-scale_fn-object")
+    ref.load_state_dict(torch_roundtrip(state))
+    assert ref._scale_fn_custom.rate == 0.25
+    back = _make(lrplan, "CyclicLR-scale_fn-object")
+    back.load_state_dict(torch_roundtrip(ref.state_dict()))
+    assert back._scale_fn_custom.rate == 0.25
+    # a plain function is not saved, as in torch
+    plain = lrplan.CyclicLR(make_optimizer([0.1]), base_lr=0.01, max_lr=0.1, scale_fn=abs)
+    assert plain.state_dict()["_scale_fn_custom"] is None
+
+
+@pytest.mark.parametrize("T_mult", [1, 2])
+def test_warm_restarts_counters_are_assignable_like_torch(T_mult: int) -> None:
+    """torch's own test assigns ``T_cur``; ``T_i`` is an attribute too."""
+
+    def assign(name: str, value: float) -> Custom:
+        return Custom(lambda opt, s: setattr(s[0], name, value), f"{name} = {value}")
+
+    script: list[Any] = []
+    for epoch in (7, 8, 9):
+        script += [assign("T_cur", epoch), Step()]
+    script += [assign("T_i", 6), Step(), Step(), assign("T_cur", 2.5), *[Step()] * 8]
+    script += [StepEpoch(3.25), Step(), Resume("state_dict"), *[Step()] * 5]
+    trace = run_parity(
+        _build("CosineAnnealingWarmRestarts", {"T_0": 4, "T_mult": T_mult}), script, lrs=[0.1, 0.3]
+    )
+    assert trace.torch_error is None
+    sched = lrplan.CosineAnnealingWarmRestarts(make_optimizer([0.1]), T_0=4)
+    for epoch in (7, 8, 9):
+        sched.T_cur = epoch
+        sched.step()
+        assert sched.T_cur == (epoch + 1) % sched.T_0
+
+
+def test_warm_restarts_set_step_is_step_epoch_without_warning() -> None:
+    a = lrplan.CosineAnnealingWarmRestarts(make_optimizer([0.1]), T_0=3, T_mult=2)
+    b = lrplan.CosineAnnealingWarmRestarts(make_optimizer([0.1]), T_0=3, T_mult=2)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        a.set_step(10.25)
+        b.step(10.25)
+    assert (a.T_cur, a.T_i, a.last_epoch) == (b.T_cur, b.T_i, b.last_epoch) == (1.25, 12, 10)
+    assert _run(a, 20) == _run(b, 20)
