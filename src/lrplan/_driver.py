@@ -52,6 +52,7 @@ from torch.optim import Optimizer
 from torch.optim.lr_scheduler import LRScheduler as _TorchLRScheduler
 
 from ._groups import (
+    BETAS_KEYS,
     as_float,
     check_fits,
     check_key,
@@ -66,6 +67,7 @@ from ._groups import (
     write_all,
 )
 from ._schedules import Schedule
+from ._schedules._ops import SCALAR
 
 __all__ = [
     "EPOCH_DEPRECATION_WARNING",
@@ -349,6 +351,9 @@ def _warn_get_lr_outside_step(scheduler: LRScheduler) -> None:
 
 # --------------------------------------------------------------------------- schedules
 
+#: The types a group value may have to be assigned rather than written in place.
+_NUMBERS = frozenset({float, int})
+
 
 def fingerprint(config: Any) -> str:
     """A short, stable hash of plain-data ``config`` (sorted-key JSON, SHA-256)."""
@@ -453,7 +458,8 @@ class ScheduleDriven(LRScheduler):
         self._build_schedules()
 
     def _build_schedules(self) -> None:
-        self._schedules, self._scales = [], []
+        self._schedules: list[Schedule] = []
+        self._scales: list[float] = []
         self._distinct: list[Schedule] = []  # each schedule once, evaluated once per step
         self._which: list[int] = []  # group -> its schedule in ``_distinct``
         for i, base in enumerate(self._bases):
@@ -491,9 +497,10 @@ class ScheduleDriven(LRScheduler):
             self._base_raw.append(raw)
             self._bases.append(as_float(raw))
             self._add_schedule(i, self._bases[-1])
-            self._written.append(current)
+            # (``_written`` and ``_last_values`` may be one list: grow copies.)
+            self._written = [*self._written, current]
             self._chained.append(self._chainable and self.last_epoch > 0)
-            self._last_values.append(current)
+            self._last_values = [*self._last_values, current]
 
     @property
     def schedules(self) -> list[Schedule]:
@@ -506,13 +513,19 @@ class ScheduleDriven(LRScheduler):
         """The closed form for group ``i`` at time ``t`` (``t < 0`` is the base)."""
         if t < 0:
             return self._bases[i]
-        return self._scales[i] * self._schedules[i](t)
+        value: float = self._scales[i] * float(self._schedules[i]._at(float(t), SCALAR))
+        return value
 
     def _closed_all(self, t: float) -> list[float]:
         """Every group's closed form at ``t``; a schedule shared by groups runs once."""
         if t < 0:
             return list(self._bases)
-        ms = [s(t) for s in self._distinct]
+        # ``s._at`` is ``s(t)`` for a time the driver has already checked.
+        ft = float(t)
+        ms = [float(s._at(ft, SCALAR)) for s in self._distinct]
+        if len(ms) == 1:
+            m = ms[0]
+            return [scale * m for scale in self._scales]
         return [scale * ms[k] for scale, k in zip(self._scales, self._which, strict=True)]
 
     def _relative_step(self, i: int, current: float, t_prev: float, t: float) -> float:
@@ -522,19 +535,6 @@ class ScheduleDriven(LRScheduler):
             return self._closed(i, t) if base == 0 else current * (self._closed(i, t) / base)
         new = self._schedules[i]._rechain(current, self._scales[i], t_prev, t)
         return self._closed(i, t) if new is None else new
-
-    def _current(self) -> list[float] | None:
-        """Every group's value now, or ``None`` when each holds exactly what this
-        scheduler last wrote and none is in relative mode."""
-        raw = read_all(self.optimizer.param_groups, self.key)
-        chained = True in self._chained
-        if not chained and all(map(operator.is_, raw, self._written)):
-            return None
-        buf = self._packed(raw)
-        current = buf.tolist() if buf is not None else [as_float(v) for v in raw]
-        if not chained and current == self._written:
-            return None
-        return current
 
     def _expect_closed(self, t: float) -> None:
         """Expect every group to hold the closed form at ``t``, as the group stores it."""
@@ -568,8 +568,13 @@ class ScheduleDriven(LRScheduler):
             # ``last_epoch`` was moved from outside (torch's SequentialLR undoes its
             # children's steps), so what was written belongs to another step.
             self._expect_closed(t_prev)
-        current = self._current()
-        if current is None:
+        raw = read_all(self.optimizer.param_groups, self.key)
+        chained = True in self._chained
+        if not chained and all(map(operator.is_, raw, self._written)):
+            return self._closed_all(t)  # each group holds the very float written last
+        buf = self._packed(raw)
+        current = buf.tolist() if buf is not None else [as_float(v) for v in raw]
+        if not chained and current == self._written:
             return self._closed_all(t)
         values = []
         for i, cur in enumerate(current):
@@ -581,15 +586,15 @@ class ScheduleDriven(LRScheduler):
         return values
 
     def _get_closed_form_lr(self) -> list[Any]:
-        """The closed form at ``last_epoch`` (used by the deprecated ``step(epoch)``)."""
-        return self._closed_all(self.last_epoch)
+        """The closed form at ``last_epoch``, for the deprecated ``step(epoch)``.
 
-    def _update_lr(self, epoch: int | float | None = None) -> None:
-        if epoch is not None:
-            epoch = check_time("step", epoch)
+        As ``step(epoch)`` jumps, every group returns to closed-form mode.
+        """
+        self.last_epoch = check_time("step", self.last_epoch)
+        if len(self.optimizer.param_groups) != len(self._bases):
             self._adopt_new_groups()
-            self._chained = [False] * len(self._chained)
-        super()._update_lr(epoch)
+        self._chained = [False] * len(self._chained)
+        return self._closed_all(self.last_epoch)
 
     def set_step(self, t: int | float) -> None:
         """Jump to time ``t`` (int or float, ``>= 0``) and write its closed form.
@@ -612,25 +617,22 @@ class ScheduleDriven(LRScheduler):
 
     def _apply(self, values: list[Any]) -> None:
         """Check and write one float per group; remember what the groups now hold."""
-        owner, key, t = type(self).__name__, self.key, self.last_epoch
-        groups = self.optimizer.param_groups
+        groups, key = self.optimizer.param_groups, self.key
         if len(values) != len(groups):
-            raise ValueError(f"{owner}: {len(values)} values for {len(groups)} param groups")
+            raise ValueError(
+                f"{type(self).__name__}: {len(values)} values for {len(groups)} param groups"
+            )
         values = [float(v) for v in values]
         if not values or not (min(values) >= 0.0 and sum(values) < math.inf):
             for i, v in enumerate(values):
-                check_value(owner, key, i, t, v)
+                check_value(type(self).__name__, key, i, self.last_epoch, v)
         raw = read_all(groups, key)
-        for i, r in enumerate(raw):
-            if isinstance(r, torch.Tensor):
-                check_fits(owner, key, i, t, r, values[i])
-        buf = self._packed(raw)
-        if buf is not None:
-            src = torch.tensor(values, dtype=buf.dtype)
-            buf.copy_(src)
-            stored = src.tolist()
-        else:
-            stored = write_all(groups, key, values, raw)
+        if key in BETAS_KEYS or not _NUMBERS.issuperset(map(type, raw)):
+            stored = self._write_tensors(values, raw)
+        else:  # plain numbers: assigned
+            for group, v in zip(groups, values, strict=True):
+                group[key] = v
+            stored = values
         if self._verbose:
             last = self._last_values
             self._log(
@@ -640,7 +642,24 @@ class ScheduleDriven(LRScheduler):
                     if self._is_initial or i >= len(last) or v != last[i]
                 }
             )
-        self._written, self._written_t, self._last_values = stored, t, list(stored)
+        self._written = self._last_values = stored
+        self._written_t = self.last_epoch
+
+    def _write_tensors(self, values: list[float], raw: list[Any]) -> list[float]:
+        """Write where some group holds a tensor (or ``betas``); return what is stored.
+
+        Tensors are filled in place; after :func:`lrplan.tensorize`, with one ``copy_``.
+        """
+        for i, r in enumerate(raw):
+            if isinstance(r, torch.Tensor):
+                check_fits(type(self).__name__, self.key, i, self.last_epoch, r, values[i])
+        buf = self._packed(raw)
+        if buf is None:
+            return write_all(self.optimizer.param_groups, self.key, values, raw)
+        src = torch.tensor(values, dtype=buf.dtype)
+        buf.copy_(src)
+        stored: list[float] = src.tolist()
+        return stored
 
     @property  # type: ignore[override]
     def _last_lr(self) -> list[Any]:
@@ -791,6 +810,7 @@ class ScheduleDriven(LRScheduler):
         self._load_torch_state(st)
         self.base_lrs = st["base_lrs"]
         t = st["last_epoch"]
+        changed = False
         if lp is not None:
             changed = fingerprint(self._config()) != lp["fingerprint"]
             if changed and policy in ("saved", "error"):
@@ -823,8 +843,9 @@ class ScheduleDriven(LRScheduler):
                 for v, w in zip(now, self._written, strict=True)
             ]
         saved_last = st.get("_last_lr")
-        if isinstance(saved_last, list | tuple) and len(saved_last) == len(self._bases):
-            self._last_lr = saved_last
+        same = lp is None or not changed
+        if same and isinstance(saved_last, list | tuple) and len(saved_last) == len(self._bases):
+            self._last_lr = saved_last  # this scheduler's own last values, as in torch
 
 
 def _same(a: Any, b: Any) -> bool:
