@@ -754,7 +754,7 @@ def public_scheduler_names() -> set[str]:
     out = set()
     for name in lp.__all__:
         obj = getattr(lp, name)
-        if not isinstance(obj, type) or obj is lp.LRScheduler:
+        if not isinstance(obj, type) or obj in (lp.LRScheduler, lp._LRScheduler):  # bases
             continue
         protocol = issubclass(obj, torch.optim.lr_scheduler.LRScheduler)
         duck = hasattr(obj, "step") and hasattr(obj, "load_state_dict")

@@ -340,7 +340,18 @@ class LRScheduler(_TorchLRScheduler):
 
 
 class _LRScheduler(LRScheduler):
-    """torch's old name for :class:`LRScheduler`, kept (as torch keeps it) for old code."""
+    """torch's old name for :class:`LRScheduler`, kept as torch keeps it, for old code.
+
+    Example:
+        >>> import torch, lrplan
+        >>> class Halving(lrplan._LRScheduler):
+        ...     def get_lr(self):
+        ...         return [base * 0.5**self.last_epoch for base in self.base_lrs]
+        >>> opt = torch.optim.SGD(torch.nn.Linear(2, 1).parameters(), lr=0.1)
+        >>> sched = Halving(opt)
+        >>> opt.step(); sched.step(); sched.get_last_lr()
+        [0.05]
+    """
 
 
 def _warn_get_lr_outside_step(scheduler: LRScheduler) -> None:
