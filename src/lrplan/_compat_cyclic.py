@@ -190,6 +190,20 @@ def _function_label(fn: Any) -> str:
     return f"{getattr(fn, '__module__', '?')}.{name}"
 
 
+def _triangular_scale(x: Any) -> float:
+    return 1.0
+
+
+def _triangular2_scale(x: Any) -> float:
+    return float(1 / (2.0 ** (x - 1)))
+
+
+_MODE_SCALE: dict[str, Callable[[Any], float]] = {
+    "triangular": _triangular_scale,
+    "triangular2": _triangular2_scale,
+}
+
+
 class CyclicLR(_CyclesMomentum, _torch.CyclicLR):
     r"""Cyclical learning rates (Smith 2017): torch's ``CyclicLR``, same numbers.
 
@@ -356,12 +370,20 @@ class CyclicLR(_CyclesMomentum, _torch.CyclicLR):
             return self._shape(len(self.max_lrs), 0.0, 0.0)  # raises the added-group error
         return self._shape(group_index, as_float(his[group_index]), as_float(los[group_index]))
 
+    # torch's is an attribute it assigns; here it is read-only.
+    @property
+    def _scale_fn_ref(self) -> Callable[[Any], float]:  # type: ignore[override]
+        """The scale function in use (torch's attribute; not saved, as in torch)."""
+        if self._scale_fn_custom is not None:
+            return self._scale_fn_custom  # type: ignore[no-any-return]
+        return _MODE_SCALE[self.mode] if self.mode != "exp_range" else self.scale_fn
+
     def scale_fn(self, x: Any) -> float:
         """The amplitude scale at ``x`` (cycle number or step, per ``scale_mode``)."""
         if self._scale_fn_custom is not None:
             return float(self._scale_fn_custom(x))
         if self.mode == "triangular2":
-            return float(1 / (2.0 ** (x - 1)))
+            return _triangular2_scale(x)
         if self.mode == "exp_range":
             return float(self.gamma**x)
         return 1.0

@@ -701,7 +701,7 @@ class ScheduleDriven(LRScheduler):
 
     def _torch_state(self) -> dict[str, Any]:
         """torch's keys for this class beyond the base protocol's (its saved arguments)."""
-        return {name: getattr(self, name) for name in self._torch_args}
+        return {name: getattr(self, name) for name in self._torch_args if hasattr(self, name)}
 
     def _load_torch_state(self, state: Mapping[str, Any]) -> None:
         """Restore what :meth:`_torch_state` added beyond the saved arguments."""
@@ -794,9 +794,9 @@ class ScheduleDriven(LRScheduler):
         owner = type(self).__name__
         lp = st.get("lrplan")
         diffs = [
-            f"{name}: {st[name]!r} -> {getattr(self, name)!r}"
+            f"{name}: {st[name]!r} -> {getattr(self, name, None)!r}"
             for name in self._torch_args
-            if name in st and not _same(st[name], getattr(self, name))
+            if name in st and not (hasattr(self, name) and _same(st[name], getattr(self, name)))
         ]
         if diffs and policy == "saved":
             for name in self._torch_args:
