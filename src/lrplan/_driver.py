@@ -291,9 +291,9 @@ class LRScheduler(_TorchLRScheduler):
                 values = closed_form() if closed_form is not None else self.get_lr()
         finally:
             self._get_lr_called_within_step = False
-        self._apply(list(values))
+        self._apply(values)
 
-    def _apply(self, values: list[Any]) -> None:
+    def _apply(self, values: Sequence[Any]) -> None:
         """Write one value per group and record copies as ``_last_lr``."""
         groups = self.optimizer.param_groups
         if len(values) != len(groups):
@@ -626,14 +626,14 @@ class ScheduleDriven(LRScheduler):
             self._buffer = (raw, buf) if buf is not None else ([], None)
         return buf
 
-    def _apply(self, values: list[Any]) -> None:
+    def _apply(self, values: Sequence[Any]) -> None:
         """Check and write one float per group; remember what the groups now hold."""
         groups, key = self.optimizer.param_groups, self.key
         if len(values) != len(groups):
             raise ValueError(
                 f"{type(self).__name__}: {len(values)} values for {len(groups)} param groups"
             )
-        values = [float(v) for v in values]
+        values = list(map(float, values))
         if not values or not (min(values) >= 0.0 and sum(values) < math.inf):
             for i, v in enumerate(values):
                 check_value(type(self).__name__, key, i, self.last_epoch, v)

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import math
 import numbers
+import operator
 from collections.abc import Mapping, Sequence
 from typing import Any
 
@@ -45,7 +46,9 @@ def read(group: Mapping[str, Any], key: str) -> Any:
 def read_all(groups: Sequence[Mapping[str, Any]], key: str) -> list[Any]:
     """``read(group, key)`` for every group."""
     idx = BETAS_KEYS.get(key)
-    return [g[key] for g in groups] if idx is None else [g["betas"][idx] for g in groups]
+    if idx is None:
+        return list(map(operator.itemgetter(key), groups))
+    return [g["betas"][idx] for g in groups]
 
 
 def as_float(value: Any) -> float:
@@ -89,8 +92,8 @@ def write_all(
     plain = key not in BETAS_KEYS
     for group, cur, v in zip(groups, current, values, strict=True):
         if isinstance(cur, torch.Tensor):
-            cur.fill_(v)
-            stored.append(float(cur.item()))
+            cur.fill_(v)  # float64 stores a float exactly; other dtypes round
+            stored.append(v if cur.dtype is torch.float64 else float(cur.item()))
         elif plain:
             group[key] = v
             stored.append(v)
@@ -149,14 +152,15 @@ def check_value(owner: str, key: str, group_index: int, t: Any, value: float) ->
 
 def check_fits(owner: str, key: str, group_index: int, t: Any, raw: Any, value: float) -> None:
     """Refuse a finite value that the group's tensor would store as ``inf``."""
-    if isinstance(raw, torch.Tensor) and raw.is_floating_point():
-        largest = torch.finfo(raw.dtype).max
-        if value > largest:
-            raise ValueError(
-                f"{owner}: the schedule produced {key}={value!r} for param group "
-                f"{group_index} at step {t}, too large for the group's {raw.dtype} tensor "
-                f"(largest {largest:.6g}); it would be stored as inf"
-            )
+    if raw.dtype is torch.float64 or not raw.is_floating_point():
+        return  # float64 holds every finite float; integer tensors are torch's business
+    largest = torch.finfo(raw.dtype).max
+    if value > largest:
+        raise ValueError(
+            f"{owner}: the schedule produced {key}={value!r} for param group "
+            f"{group_index} at step {t}, too large for the group's {raw.dtype} tensor "
+            f"(largest {largest:.6g}); it would be stored as inf"
+        )
 
 
 def check_last_epoch(owner: str, last_epoch: Any) -> int:
