@@ -24,7 +24,7 @@ import dataclasses
 import math
 import numbers
 import types
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from typing import Any, ClassVar
 
 import numpy as np
@@ -122,7 +122,7 @@ class _CyclesMomentum(ScheduleDriven):
             self._momenta.append(next((m for m in self._momenta if m == s), s))
         return self._momenta[i]
 
-    def _apply(self, values: list[Any]) -> None:
+    def _apply(self, values: Sequence[Any]) -> None:
         super()._apply(values)
         if not self.cycle_momentum:
             return

@@ -10,7 +10,7 @@ from __future__ import annotations
 import contextlib
 import copy
 import warnings
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from typing import Any, ClassVar
 
 import torch
@@ -151,7 +151,7 @@ class _HandOff(ScheduleDriven):
             return self._closed_all(t)
         return self._follow(t, jump=True)
 
-    def _apply(self, values: list[Any]) -> None:
+    def _apply(self, values: Sequence[Any]) -> None:
         if self.last_epoch < self._at:
             self._inner_k = None  # back in the warmup: the next hand-off restarts the inner
         super()._apply(values)
