@@ -15,6 +15,8 @@ from __future__ import annotations
 import copy
 import inspect
 import io
+import pickle
+import warnings
 from typing import Any
 
 import numpy as np
@@ -490,3 +492,58 @@ def test_nested_wrappers_propagate_the_policy(policy: str) -> None:
     assert after.last_epoch == k_after
     peak = 2 * 0.1
     assert opt.param_groups[0]["lr"] == pytest.approx(peak * (1 - k_after / 50), rel=1e-12)
+
+
+# --------------------------------------------------------------------------- whole objects
+
+
+def _copy_whole(obj: Any, how: str) -> Any:
+    if how == "pickle":
+        return pickle.loads(pickle.dumps(obj))
+    if how == "deepcopy":
+        return copy.deepcopy(obj)
+    buf = io.BytesIO()
+    torch.save(obj, buf)  # the whole object, as people do
+    buf.seek(0)
+    return torch.load(buf, weights_only=False)
+
+
+@pytest.mark.parametrize("how", ["pickle", "deepcopy", "torch.save"])
+@pytest.mark.parametrize("case", CASES, ids=[c.name for c in CASES])
+@settings(max_examples=6, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(data=st.data())
+def test_whole_scheduler_copies_continue_identically(
+    case: Case, how: str, data: st.DataObject
+) -> None:
+    """pickle, deepcopy and torch.save of the scheduler (with its model and optimizer) at
+    any step: the copy continues exactly as the original does."""
+    args = data.draw(case.args, label="args")
+    tensor_lr = data.draw(st.booleans(), label="tensor_lr")
+    k = data.draw(st.integers(0, 12), label="k")
+    model, opt, scheds = _setup(case, args, case.kinds[0], tensor_lr, True, seed=0)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # a copy drops the optimizer's step wrapper, as torch's
+        for t in range(1, k + 1):
+            train_step(model, opt, t)
+            _step_all(scheds, t, case, args)
+        model2, opt2, scheds2 = _copy_whole((model, opt, scheds), how)
+        assert _snapshot(opt2, scheds2) == _snapshot(opt, scheds)
+        for t in range(k + 1, k + 9):
+            for m, o, s in ((model, opt, scheds), (model2, opt2, scheds2)):
+                train_step(m, o, t)
+                _step_all(s, t, case, args)
+            assert _snapshot(opt2, scheds2) == _snapshot(opt, scheds), f"step {t}"
+
+
+@pytest.mark.parametrize("case", CASES, ids=[c.name for c in CASES])
+def test_every_scheduler_is_an_instance_of_both_protocols(case: Case) -> None:
+    from hypothesis import find
+
+    args = find(case.args, lambda _: True)
+    _, _, scheds = _setup(case, args, case.kinds[0], False, False, seed=0)
+    for s in scheds:
+        assert isinstance(s, lp.LRScheduler), type(s)
+        assert isinstance(s, torch.optim.lr_scheduler.LRScheduler), type(s)
+        torch_twin = getattr(torch.optim.lr_scheduler, type(s).__name__, None)
+        if type(s).__module__.startswith("lrplan") and isinstance(torch_twin, type):
+            assert isinstance(s, torch_twin), f"{type(s).__name__} is not torch's"

@@ -32,7 +32,7 @@ from ._compat import (
 from ._compat_compose import ChainedScheduler, SequentialLR
 from ._compat_cyclic import CosineAnnealingWarmRestarts, CyclicLR, OneCycleLR
 from ._compat_plateau import ReduceLROnPlateau
-from ._compile import tensorize
+from ._tensorize import tensorize
 from ._driver import EPOCH_DEPRECATION_WARNING, LRScheduler, ScheduledLR, _LRScheduler
 from ._plot import plot
 from ._registry import HF_SCHEDULER_NAMES, HFScheduledLR, get_scheduler, hf_schedule

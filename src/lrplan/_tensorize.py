@@ -1,11 +1,17 @@
 """``tensorize``: make an optimizer's scheduled values compile-friendly, in place.
 
-A compiled optimizer step (``torch.compile(opt.step)``) specialises on the
-Python floats it reads from ``param_groups``: every new float lr, momentum or
-beta can mean a new graph, until the recompile limit is hit. 0-dim tensors are
-graph inputs instead, so changing their *contents* recompiles nothing. lrplan's
-schedulers always update tensors in place (one ``copy_`` for all groups), so
-after :func:`tensorize` a whole schedule runs on the first graph.
+An optimizer step compiled with ``torch.compile`` specialises on the Python
+floats it reads from ``param_groups``: every new float lr, momentum or beta can
+mean a new graph, until the recompile limit is hit. 0-dim tensors are graph
+inputs instead, so changing their *contents* recompiles nothing. lrplan's
+schedulers always update tensors in place, so after :func:`tensorize` a whole
+schedule runs on the first graph.
+
+``tensorize`` makes each group's value a view of one buffer per key; a scheduler
+then writes all groups with one ``copy_`` (``_groups.packed_buffer`` recognises the
+layout). Without ``tensorize``, tensors the user made keep their own storage and are
+filled in place one by one: lrplan never moves a tensor's storage, which CUDA graphs,
+whose captured addresses must not change, rely on.
 """
 
 from __future__ import annotations
