@@ -32,7 +32,6 @@ from ._compat import (
 from ._compat_compose import ChainedScheduler, SequentialLR
 from ._compat_cyclic import CosineAnnealingWarmRestarts, CyclicLR, OneCycleLR
 from ._compat_plateau import ReduceLROnPlateau
-from ._tensorize import tensorize
 from ._driver import EPOCH_DEPRECATION_WARNING, LRScheduler, ScheduledLR, _LRScheduler
 from ._plot import plot
 from ._registry import HF_SCHEDULER_NAMES, HFScheduledLR, get_scheduler, hf_schedule
@@ -71,6 +70,7 @@ from ._schedules import (
     scale_lr,
     warmup,
 )
+from ._tensorize import tensorize
 from ._warmup import GradualWarmupScheduler, LinearAnnealingLR
 from ._wrappers import MultiScheduledLR, Warmup, schedule_many
 from ._wsd import WSDScheduler
