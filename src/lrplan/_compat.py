@@ -330,7 +330,10 @@ class LambdaLR(_LambdaScheduler, _torch.LambdaLR):
     attributes of callable objects are (as plain data), as in torch.
 
     Unlike torch, a single ``lr_lambda`` also drives param groups added later
-    with ``add_param_group`` (torch fails on the next step).
+    with ``add_param_group`` (torch fails on the next step), and a function shared
+    by several groups (a single ``lr_lambda``, or one object repeated in the list)
+    is called once per step for all of them, where torch calls it once per group:
+    a pure function gives identical numbers, a stateful one sees one call per step.
 
     Args:
         optimizer: the wrapped optimizer.
@@ -350,8 +353,10 @@ class LambdaLR(_LambdaScheduler, _torch.LambdaLR):
     _owner: ClassVar[str] = "LambdaLR"
 
     def _make_schedule(self, group_index: int, base: float) -> Schedule:
-        self._lambda_for(group_index)  # a single function also covers groups added later
-        return _FunctionSchedule(self.lr_lambdas, group_index)
+        fn = self._lambda_for(group_index)  # a single function also covers later groups
+        # Groups sharing a function share its schedule, so it runs once per step.
+        first = next(i for i, f in enumerate(self.lr_lambdas) if f is fn)
+        return _FunctionSchedule(self.lr_lambdas, first)
 
 
 class MultiplicativeLR(_LambdaScheduler, _torch.MultiplicativeLR):
