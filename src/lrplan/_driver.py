@@ -661,15 +661,21 @@ class ScheduleDriven(LRScheduler):
 
         Tensors are filled in place; after :func:`lrplan.tensorize`, with one ``copy_``.
         """
-        for i, r in enumerate(raw):
-            if isinstance(r, torch.Tensor):
-                check_fits(type(self).__name__, self.key, i, self.last_epoch, r, values[i])
+        owner, key, t = type(self).__name__, self.key, self.last_epoch
         buf = self._packed(raw)
         if buf is None:
-            return write_all(self.optimizer.param_groups, self.key, values, raw)
-        src = torch.tensor(values, dtype=buf.dtype)
-        buf.copy_(src)
-        stored: list[float] = src.tolist()
+            for i, r in enumerate(raw):
+                if isinstance(r, torch.Tensor):
+                    check_fits(owner, key, i, t, r, values[i])
+            return write_all(self.optimizer.param_groups, key, values, raw)
+        if buf.dtype is not torch.float64:  # float64 holds every finite float
+            for i, r in enumerate(raw):
+                check_fits(owner, key, i, t, r, values[i])
+        if values.count(values[0]) == len(values):
+            buf.fill_(values[0])  # one value for every group (one schedule, equal bases)
+        else:
+            buf.copy_(torch.tensor(values, dtype=buf.dtype))
+        stored: list[float] = values if buf.dtype is torch.float64 else buf.tolist()
         return stored
 
     @property  # type: ignore[override]
