@@ -142,5 +142,19 @@ def save(name: str, payload: dict[str, Any], *, enabled: bool = True) -> None:
         )
 
 
+#: Long schedules: a benchmark never reaches their end.
+BIG = 10**9
+
+
+def make_optimizer(groups: int, tensor_lr: bool = False) -> Any:
+    """SGD with momentum over ``groups`` param groups of one scalar parameter each;
+    with ``tensor_lr``, each group's lr is its own 0-dim float32 tensor."""
+    import torch
+
+    params = [torch.nn.Parameter(torch.zeros(1)) for _ in range(groups)]
+    spec = [{"params": [p], "lr": torch.tensor(0.1) if tensor_lr else 0.1} for p in params]
+    return torch.optim.SGD(spec, lr=0.1, momentum=0.9)
+
+
 def verdict(ok: bool) -> str:
     return "yes" if ok else "NO"

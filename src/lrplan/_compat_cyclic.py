@@ -129,12 +129,14 @@ class _CyclesMomentum(ScheduleDriven):
         key = "betas[0]" if self.use_beta1 else "momentum"
         owner, t = type(self).__name__, self.last_epoch
         seen: dict[int, float] = {}  # each distinct schedule evaluated once
-        for i, group in enumerate(self.optimizer.param_groups):
+        momenta = []
+        for i in range(len(self.optimizer.param_groups)):
             s = self._momentum(i)
             m = seen.get(id(s))
             if m is None:
                 m = seen[id(s)] = check_value(owner, key, i, t, s(t))
-            write(group, key, m)
+            momenta.append(m)
+        self._write(key, momenta)
 
     def _config(self) -> dict[str, Any]:
         config = super()._config()

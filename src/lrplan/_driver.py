@@ -427,7 +427,8 @@ class ScheduleDriven(LRScheduler):
         self._written_t: Any = None
         self._chained: list[bool] = []
         self._last_values: list[float] = []
-        self._buffer: tuple[list[Any], torch.Tensor | None] = ([], None)
+        #: key -> (the groups' tensors, the tensorize buffer they are views of)
+        self._buffers: dict[str, tuple[list[Any], torch.Tensor]] = {}
         super().__init__(optimizer, last_epoch, verbose)
 
     # -- what subclasses provide ----------------------------------------------------------
@@ -583,7 +584,7 @@ class ScheduleDriven(LRScheduler):
         chained = True in self._chained
         if not chained and all(map(operator.is_, raw, self._written)):
             return self._closed_all(t)  # each group holds the very float written last
-        buf = self._packed(raw)
+        buf = self._packed(self.key, raw)
         current = buf.tolist() if buf is not None else [as_float(v) for v in raw]
         if not chained and current == self._written:
             return self._closed_all(t)
@@ -618,12 +619,15 @@ class ScheduleDriven(LRScheduler):
         self._chained = [False] * len(self._chained)
         self._apply(self._closed_all(self.last_epoch))
 
-    def _packed(self, raw: list[Any]) -> torch.Tensor | None:
+    def _packed(self, key: str, raw: list[Any]) -> torch.Tensor | None:
         """The buffer made by :func:`lrplan.tensorize` that holds ``raw``, or ``None``."""
-        views, buf = self._buffer
+        views, buf = self._buffers.get(key, ((), None))
         if len(views) != len(raw) or not all(map(operator.is_, raw, views)):
             buf = packed_buffer(raw)
-            self._buffer = (raw, buf) if buf is not None else ([], None)
+            if buf is None:
+                self._buffers.pop(key, None)
+            else:
+                self._buffers[key] = (raw, buf)
         return buf
 
     def _apply(self, values: Sequence[Any]) -> None:
@@ -637,13 +641,7 @@ class ScheduleDriven(LRScheduler):
         if not values or not (min(values) >= 0.0 and sum(values) < math.inf):
             for i, v in enumerate(values):
                 check_value(type(self).__name__, key, i, self.last_epoch, v)
-        raw = read_all(groups, key)
-        if key in BETAS_KEYS or not _NUMBERS.issuperset(map(type, raw)):
-            stored = self._write_tensors(values, raw)
-        else:  # plain numbers: assigned
-            for group, v in zip(groups, values, strict=True):
-                group[key] = v
-            stored = values
+        stored = self._write(key, values)
         if self._verbose:
             last = self._last_values
             self._log(
@@ -656,18 +654,25 @@ class ScheduleDriven(LRScheduler):
         self._written = self._last_values = stored
         self._written_t = self.last_epoch
 
-    def _write_tensors(self, values: list[float], raw: list[Any]) -> list[float]:
-        """Write where some group holds a tensor (or ``betas``); return what is stored.
+    def _write(self, key: str, values: list[float]) -> list[float]:
+        """Write one checked float per group under ``key``; return what the groups hold.
 
-        Tensors are filled in place; after :func:`lrplan.tensorize`, with one ``copy_``.
+        Numbers are assigned. Tensors are filled in place: each on its own, or, after
+        :func:`lrplan.tensorize`, all at once in their shared buffer.
         """
-        owner, key, t = type(self).__name__, self.key, self.last_epoch
-        buf = self._packed(raw)
+        groups = self.optimizer.param_groups
+        raw = read_all(groups, key)
+        if key not in BETAS_KEYS and _NUMBERS.issuperset(map(type, raw)):
+            for group, v in zip(groups, values, strict=True):
+                group[key] = v
+            return values
+        owner, t = type(self).__name__, self.last_epoch
+        buf = self._packed(key, raw)
         if buf is None:
             for i, r in enumerate(raw):
                 if isinstance(r, torch.Tensor):
                     check_fits(owner, key, i, t, r, values[i])
-            return write_all(self.optimizer.param_groups, key, values, raw)
+            return write_all(groups, key, values, raw)
         if buf.dtype is not torch.float64:  # float64 holds every finite float
             for i, r in enumerate(raw):
                 check_fits(owner, key, i, t, r, values[i])

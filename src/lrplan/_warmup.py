@@ -95,7 +95,7 @@ class _HandOff(ScheduleDriven):
     def _lrs(self) -> list[float]:
         return [as_float(read(g, "lr")) for g in self.optimizer.param_groups]
 
-    def _write(self, values: list[float]) -> None:
+    def _set_lrs(self, values: list[float]) -> None:
         for group, v in zip(self.optimizer.param_groups, values, strict=True):
             write(group, "lr", v)
 
@@ -183,7 +183,7 @@ class _HandOff(ScheduleDriven):
 
     def _restart(self) -> None:
         """The inner's step 0 again: its state when wrapped, and the lrs it wrote then."""
-        self._write(self._targets)
+        self._set_lrs(self._targets)
         self._inner.load_state_dict(copy.deepcopy(self._inner_initial))
         self._inner_k = 0
 
@@ -227,7 +227,7 @@ class _HandOff(ScheduleDriven):
         if inner is not None:
             # The groups hold the inner's own lrs while it loads, so one that compares
             # them with its state sees no foreign change.
-            self._write(self._targets)
+            self._set_lrs(self._targets)
             load_child(inner, saved, self._policy)
             self._loaded = self._lrs()  # what the inner wrote, under the load's policy
             if "inner_step" not in state:  # version 1: the inner counted from its step 0
@@ -370,7 +370,7 @@ class GradualWarmupScheduler(_HandOff):
             if hasattr(after, "set_step"):
                 after.set_step(0)
                 return
-        self._write([m * v for v in self._targets])
+        self._set_lrs([m * v for v in self._targets])
 
     def _config(self) -> dict[str, Any]:
         cfg = super()._config()
