@@ -33,7 +33,7 @@ import torch.optim.lr_scheduler as _torch
 from torch.optim import Optimizer
 
 from ._driver import ScheduleDriven
-from ._groups import as_float, read
+from ._groups import as_float, read, read_all
 from ._schedules import Constant, Cosine, Exponential, Linear, MultiStep, Polynomial, Schedule, Step
 from ._schedules import Sequence as SequenceSchedule
 from ._schedules._core import check_real
@@ -408,15 +408,17 @@ class MultiplicativeLR(_LambdaScheduler, _torch.MultiplicativeLR):
         # SequentialLR's restart of this child. A function shared by several groups
         # is called once per step.
         arg: Any = int(t) if float(t).is_integer() else t
+        groups = self.optimizer.param_groups
+        for i in range(len(self.lr_lambdas), len(groups)):
+            self._lambda_for(i)  # a group added later (raises if it has no function)
+        fns = self.lr_lambdas
         factors: dict[int, float] = {}
-        values = []
-        for i, group in enumerate(self.optimizer.param_groups):
-            self._chained[i] = True
-            fn = self._lambda_for(i)
+        for fn in fns:
             if id(fn) not in factors:
                 factors[id(fn)] = float(fn(arg))
-            values.append(as_float(read(group, self.key)) * factors[id(fn)])
-        return values
+        self._chained = [True] * len(groups)
+        current = map(as_float, read_all(groups, self.key))
+        return [cur * factors[id(fn)] for cur, fn in zip(current, fns, strict=True)]
 
     def _get_closed_form_lr(self) -> list[Any]:
         # torch's MultiplicativeLR has no closed form: step(epoch) multiplies too.

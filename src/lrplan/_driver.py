@@ -686,14 +686,13 @@ class ScheduleDriven(LRScheduler):
     @property  # type: ignore[override]
     def _last_lr(self) -> list[Any]:
         """The values last written: a fresh tensor where the group holds one."""
-        out: list[Any] = []
-        for group, v in zip(self.optimizer.param_groups, self._last_values, strict=False):
-            raw = read(group, self.key)
-            if isinstance(raw, torch.Tensor):
-                out.append(torch.tensor(v, dtype=raw.dtype, device=raw.device))
-            else:
-                out.append(v)
-        return out
+        raw = read_all(self.optimizer.param_groups, self.key)
+        if _NUMBERS.issuperset(map(type, raw)):
+            return list(self._last_values)
+        return [
+            torch.tensor(v, dtype=r.dtype, device=r.device) if isinstance(r, torch.Tensor) else v
+            for r, v in zip(raw, self._last_values, strict=False)
+        ]
 
     @_last_lr.setter
     def _last_lr(self, values: Sequence[Any]) -> None:
