@@ -43,7 +43,7 @@ def _kind(obj: Any) -> str:
         return "time"
     if callable(obj):
         module = getattr(obj, "__module__", "")
-        return "time" if module.endswith("._time") else "function"
+        return "time" if module.endswith(("._time", "._timemaps")) else "function"
     return "constant"
 
 

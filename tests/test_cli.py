@@ -687,3 +687,77 @@ def test_show_uses_rich_on_a_terminal_and_plain_text_without_it(
     assert main(["show", SPEC]) == 0
     out = capsys.readouterr().out
     assert "point     step  value" in out and "│" not in out
+
+
+# --------------------------------------------------------------------------- start-up without torch
+
+#: Runs ``lrplan ARGS...`` (lrplan.cli.main, the console script's target) with torch
+#: made unimportable, then reports every attempt to import it on the last line.
+_CLI_WITHOUT_TORCH = """
+import sys
+
+class _BlockTorch:
+    attempts = []
+
+    def find_spec(self, name, path=None, target=None):
+        if name.split(".")[0] == "torch":
+            self.attempts.append(name)
+            raise ModuleNotFoundError(f"No module named {name!r}")
+        return None
+
+blocker = _BlockTorch()
+sys.meta_path.insert(0, blocker)
+from lrplan.cli import main
+
+try:
+    rc = main(sys.argv[1:])
+finally:
+    sys.stdout.flush()
+    print(f"\\ntorch attempts: {blocker.attempts}", file=sys.stderr)
+sys.exit(rc)
+"""
+
+
+@pytest.mark.parametrize(
+    "argv",
+    [
+        ["show", SPEC],
+        ["show", "--format", "json", "Cosine(steps=fraction(1))", "--total-steps", "100"],
+        ["plot", "--terminal", SPEC, "--width", "60", "--height", "12"],
+        ["compare", "--terminal", SPEC, "Linear(steps=50)"],
+        ["--help"],
+        ["--version"],
+        ["show", "--help"],
+    ],
+)
+def test_commands_do_not_import_torch(argv: list[str], tmp_path: Path) -> None:
+    """`lrplan show`, `plot --terminal`, `--help` and `--version` answer without torch:
+    they work with torch unimportable, and never even try to import it."""
+    if argv[0] in ("plot", "compare"):
+        pytest.importorskip("plotext")
+    proc = subprocess.run(
+        [sys.executable, "-c", _CLI_WITHOUT_TORCH, *argv],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        cwd=tmp_path,
+    )
+    assert proc.returncode == 0, proc.stderr
+    assert proc.stderr.strip().splitlines()[-1] == "torch attempts: []", proc.stderr
+    assert proc.stdout.strip()
+
+
+def test_demo_command_needs_torch(tmp_path: Path) -> None:
+    """`lrplan demo` trains a torch model: without torch it fails (exit 1, a missing
+    dependency) naming it, before writing anything."""
+    proc = subprocess.run(
+        [sys.executable, "-c", _CLI_WITHOUT_TORCH, "demo", "--epochs", "1", "-q"],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        cwd=tmp_path,
+    )
+    assert proc.returncode == 1, proc.stderr
+    assert "lrplan: error: No module named 'torch'" in proc.stderr
+    assert "torch attempts: ['torch']" in proc.stderr
+    assert list(tmp_path.iterdir()) == []

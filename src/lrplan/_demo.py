@@ -20,14 +20,16 @@ import math
 import os
 import sys
 import time
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
-from typing import TYPE_CHECKING, TextIO
+from typing import TextIO
 
+import torch
+from torch import nn
+
+from lrplan import _plot
+from lrplan._driver import ScheduledLR
 from lrplan._schedules import Cosine, Schedule, warmup
-
-if TYPE_CHECKING:
-    import torch
 
 __all__ = [
     "BATCH_SIZE",
@@ -88,8 +90,6 @@ def make_spirals(
         >>> tuple(x.shape), sorted(set(y.tolist()))
         ((30, 2), [0, 1, 2])
     """
-    import torch
-
     gen = torch.Generator().manual_seed(seed)
     xs, ys = [], []
     for c in range(N_CLASSES):
@@ -179,8 +179,6 @@ def _train(
     base_lr: float,
     progress: _Progress | None,
 ) -> tuple[list[float], list[float], float, float, float]:
-    import torch
-
     # The model is tiny: extra intra-op threads only add synchronisation, and on a
     # busy machine they made each step tens of times slower (measured: 1440 steps
     # in 1.9 s on one thread, 6.1 s on two, on a loaded 2-core box). One thread also
@@ -203,11 +201,6 @@ def _train_single_thread(
     base_lr: float,
     progress: _Progress | None,
 ) -> tuple[list[float], list[float], float, float, float]:
-    import torch
-    from torch import nn
-
-    import lrplan
-
     x, y = make_spirals(seed=seed)
     gen = torch.Generator().manual_seed(seed + 1)
     with torch.random.fork_rng(devices=[]):
@@ -219,7 +212,7 @@ def _train_single_thread(
     with torch.no_grad():
         initial_loss = float(loss_fn(model(x), y))
     opt = torch.optim.AdamW(model.parameters(), lr=base_lr, weight_decay=1e-4)
-    sched = lrplan.ScheduledLR(opt, schedule)
+    sched = ScheduledLR(opt, schedule)
     lrs: list[float] = []
     losses: list[float] = []
     for epoch in range(1, epochs + 1):
@@ -309,10 +302,6 @@ def _title(result: DemoResult) -> str:
 
 
 def _draw(result: DemoResult, out: Path) -> DemoResult:
-    from dataclasses import replace
-
-    from lrplan import _plot
-
     try:
         _plot.plot_training(
             lrs=result.lrs,

@@ -26,13 +26,12 @@ import sys
 import textwrap
 from collections.abc import Iterator, Mapping, Sequence
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import numpy as np
 import numpy.typing as npt
 
-if TYPE_CHECKING:
-    from lrplan._schedules import Schedule
+from lrplan._schedules import Schedule, Unbound
 
 __all__ = [
     "ABSOLUTE_KEYS",
@@ -218,8 +217,6 @@ def _check_steps(steps: int) -> int:
 
 
 def _check_schedules(schedules: Mapping[str, Schedule]) -> None:
-    from lrplan._schedules import Schedule, Unbound
-
     if not isinstance(schedules, Mapping) or not schedules:
         raise ValueError("give at least one schedule, as a mapping of label -> schedule")
     for label, s in schedules.items():
@@ -563,8 +560,6 @@ def plot(
         >>> [t.get_text() for t in ax.get_legend().get_texts()]
         ['warmup + cosine', 'phase boundary']
     """
-    from lrplan._schedules import Schedule, Unbound
-
     if isinstance(schedule, Schedule):
         named: dict[str, Schedule] = {label if label is not None else repr(schedule): schedule}
     elif isinstance(schedule, Mapping):

@@ -30,14 +30,30 @@ from __future__ import annotations
 import argparse
 import json
 import math
+import os
 import sys
 from collections.abc import Sequence
+from importlib import metadata
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
-if TYPE_CHECKING:
-    from lrplan._plot import KeyPoint, Units
-    from lrplan._schedules import Schedule
+# The pure layer and plotting only: `show`, `plot`, `compare`, --help and --version
+# never import torch. `demo` imports it, in _cmd_demo (tests/test_cli.py checks both).
+from lrplan._plot import (
+    DEFAULT_OPEN_ENDED_STEPS,
+    KeyPoint,
+    Units,
+    _step_chunks,
+    _step_text,
+    check_figure_path,
+    default_steps,
+    key_point_table,
+    key_points,
+    plot_schedules,
+    terminal_chart,
+)
+from lrplan._schedules import Schedule, Unbound
+from lrplan._spec import CONFIG_SUFFIXES, SpecError, bind_schedule, load_schedule
 
 __all__ = ["EXIT_FAILURE", "EXIT_OK", "EXIT_USAGE", "UsageError", "main"]
 
@@ -80,11 +96,9 @@ def _positive_float(text: str) -> float:
 
 
 def _version() -> str:
-    from importlib.metadata import PackageNotFoundError, version
-
     try:
-        return version("lrplan")
-    except PackageNotFoundError:
+        return metadata.version("lrplan")
+    except metadata.PackageNotFoundError:
         return "unknown"
 
 
@@ -171,8 +185,6 @@ def _figure_options() -> argparse.ArgumentParser:
 
 
 def _default_open_ended() -> int:
-    from lrplan._plot import DEFAULT_OPEN_ENDED_STEPS
-
     return DEFAULT_OPEN_ENDED_STEPS
 
 
@@ -282,8 +294,6 @@ def _error(message: str) -> None:
 
 
 def _units(args: argparse.Namespace) -> Units:
-    from lrplan._plot import Units
-
     try:
         return Units(key=args.key, base=args.base, steps_per_epoch=args.steps_per_epoch)
     except ValueError as exc:
@@ -307,9 +317,6 @@ def _total_steps(args: argparse.Namespace) -> float | None:
 
 
 def _load(text: str, args: argparse.Namespace, total: float | None) -> Schedule:
-    from lrplan._schedules import Unbound
-    from lrplan._spec import SpecError, bind_schedule, load_schedule
-
     schedule = load_schedule(text, key=args.key)
     if isinstance(schedule, Unbound):
         try:
@@ -326,8 +333,6 @@ def _load(text: str, args: argparse.Namespace, total: float | None) -> Schedule:
 
 def _label(text: str) -> str:
     """A legend label for a spec or config path: the file name, or the spec shortened."""
-    from lrplan._spec import CONFIG_SUFFIXES
-
     text = text.strip()
     if text.lower().endswith(CONFIG_SUFFIXES):
         return Path(text).name
@@ -338,8 +343,6 @@ def _label(text: str) -> str:
 
 def _range(named: dict[str, Schedule], args: argparse.Namespace, total: float | None) -> int:
     """The last step to draw or tabulate; a note on stderr when it is a guess."""
-    from lrplan._plot import DEFAULT_OPEN_ENDED_STEPS, default_steps
-
     if args.steps is not None:
         return int(args.steps)
     if total is not None:
@@ -357,9 +360,6 @@ def _range(named: dict[str, Schedule], args: argparse.Namespace, total: float | 
 
 def _check_values(named: dict[str, Schedule], steps: int) -> None:
     """Evaluate every schedule over the range first, so a bad one fails before any output."""
-    from lrplan._plot import _step_chunks
-    from lrplan._spec import SpecError
-
     for label, s in named.items():
         try:
             for ts in _step_chunks(steps):
@@ -370,8 +370,6 @@ def _check_values(named: dict[str, Schedule], steps: int) -> None:
 
 def _check_out(out: Path | None) -> None:
     """Refuse an output file with an unknown suffix (a usage error) before any work."""
-    from lrplan._plot import check_figure_path
-
     if out is not None:
         try:
             check_figure_path(out)
@@ -380,8 +378,6 @@ def _check_out(out: Path | None) -> None:
 
 
 def _draw(named: dict[str, Schedule], steps: int, units: Units, args: argparse.Namespace) -> None:
-    from lrplan._plot import plot_schedules, terminal_chart
-
     if args.out is not None:
         plot_schedules(named, steps, args.out, log=args.log, title=args.title, units=units)
     asked = args.terminal or args.out is None
@@ -407,8 +403,6 @@ def _draw(named: dict[str, Schedule], steps: int, units: Units, args: argparse.N
 
 
 def _cmd_plot(args: argparse.Namespace) -> int:
-    from lrplan._plot import key_points
-
     units = _units(args)
     _check_out(args.out)
     total = _total_steps(args)
@@ -425,8 +419,6 @@ def _cmd_plot(args: argparse.Namespace) -> int:
 
 
 def _cmd_compare(args: argparse.Namespace) -> int:
-    from lrplan._plot import key_points
-
     units = _units(args)
     _check_out(args.out)
     if args.labels is not None and len(args.labels) != len(args.specs):
@@ -454,8 +446,6 @@ def _cmd_compare(args: argparse.Namespace) -> int:
 
 
 def _table_rows(rows: list[KeyPoint], units: Units) -> tuple[list[str], list[list[str]], int]:
-    from lrplan._plot import _step_text
-
     header = ["point", "step"]
     if units.steps_per_epoch is not None:
         header.append("epoch")
@@ -511,8 +501,6 @@ def _rich_table(header: list[str], body: list[list[str]]) -> bool:
 
 
 def _cmd_show(args: argparse.Namespace) -> int:
-    from lrplan._plot import key_point_table
-
     units = _units(args)
     total = _total_steps(args)
     schedule = _load(args.spec, args, total)
@@ -550,8 +538,7 @@ def _cmd_show(args: argparse.Namespace) -> int:
 
 
 def _cmd_demo(args: argparse.Namespace) -> int:
-    from lrplan import _demo
-    from lrplan._spec import bind_schedule, load_schedule
+    from lrplan import _demo  # trains a torch model: the one command that imports torch
 
     _check_out(args.out)
     epochs = args.epochs if args.epochs is not None else _demo.DEFAULT_EPOCHS
@@ -601,8 +588,6 @@ def main(argv: Sequence[str] | None = None) -> int:
         >>> main(["show", "Linear(steps=10"])
         2
     """
-    from lrplan._spec import SpecError
-
     parser = _parser()
     try:
         args = parser.parse_args(None if argv is None else list(argv))
@@ -615,8 +600,6 @@ def main(argv: Sequence[str] | None = None) -> int:
         return EXIT_USAGE
     except BrokenPipeError:  # `lrplan show ... | head`: the reader left; stop quietly
         if argv is None:
-            import os
-
             devnull = os.open(os.devnull, os.O_WRONLY)
             os.dup2(devnull, sys.stdout.fileno())  # no second error when Python flushes
         return EXIT_FAILURE

@@ -1,4 +1,17 @@
-"""Pure, closed-form schedules. This package imports numpy but never torch."""
+"""Pure, closed-form schedules. This package imports numpy and the standard library only.
+
+Modules, bottom to top (each imports only modules above it in this list; a test,
+tests/test_architecture.py, fails on any cycle):
+
+* ``_ops``: the ``xp`` namespaces (scalar math and numpy) formulas are written against;
+* ``_validate``: argument checks;
+* ``_time``: durations (``epochs``, ``fraction``) and :class:`RunLength`;
+* ``_core``: :class:`Schedule`, its combinators, :class:`Constant`, :class:`Unbound`;
+* ``_shapes``, ``_cyclic``: the basic and the cyclic shapes;
+* ``_catalogue``: shapes from the literature;
+* ``_ramp``: :func:`ramp` and :func:`warmup`;
+* ``_timemaps``: :class:`Shift`, :class:`TimeScale`, :class:`Repeat`, batch-size rules.
+"""
 
 from __future__ import annotations
 
@@ -6,33 +19,12 @@ from collections.abc import Callable
 from typing import Any
 
 from ._catalogue import ExponentialRamp, InverseSqrt, Tanh, UntunedWarmup, WarmupStableDecay
-from ._core import Clip, Product, Schedule, Sequence, registry
+from ._core import Clip, Constant, Product, Schedule, Sequence, Unbound, registry
 from ._cyclic import CosineRestarts, Cyclic, OneCycle, OneCycleMomentum
-from ._shapes import (
-    Constant,
-    Cosine,
-    Exponential,
-    FiniteShape,
-    Linear,
-    MultiStep,
-    Polynomial,
-    Step,
-    ramp,
-    warmup,
-)
-from ._time import (
-    Duration,
-    Repeat,
-    RunLength,
-    Shift,
-    TimeScale,
-    Unbound,
-    epochs,
-    fraction,
-    large_batch,
-    per_iteration,
-    scale_lr,
-)
+from ._ramp import ramp, warmup
+from ._shapes import Cosine, Exponential, FiniteShape, Linear, MultiStep, Polynomial, Step
+from ._time import Duration, RunLength, epochs, fraction
+from ._timemaps import Repeat, Shift, TimeScale, large_batch, per_iteration, scale_lr
 
 __all__ = [
     "SPEC_NAMES",

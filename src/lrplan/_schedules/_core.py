@@ -1,15 +1,23 @@
-"""The schedule value type, its validation helpers, its config registry and the combinators.
+"""The schedule value type, its config registry, the combinators and unbound plans.
 
 A schedule is an immutable value that maps a time ``t >= 0`` (a step count, or a
 fractional epoch) to a float. Shapes and combinators are frozen dataclasses whose
 fields are all keyword-only, so ``repr`` reads like the constructor call, ``==``
 compares parameters, and pickling works out of the box.
+
+This module holds what the value type itself needs: :class:`Schedule`, the
+combinators its operators build (:class:`Sequence`, :class:`Product`, :class:`Clip`
+and :class:`Constant` for ``0.5 * s``), and :class:`Unbound`, which
+``Schedule.__new__`` returns when an argument is a duration in epochs or a fraction
+of the run. It imports only :mod:`._ops`, :mod:`._validate` and :mod:`._time` (the
+durations), never a module above it.
 """
 
 from __future__ import annotations
 
 import dataclasses
 import functools
+import inspect
 import itertools
 import math
 import numbers
@@ -20,15 +28,22 @@ import numpy as np
 import numpy.typing as npt
 
 from ._ops import SCALAR, VECTOR, Ops
+from ._time import DURATION_KEYS, Duration, RunLength, Unresolved, is_unresolved
+from ._validate import check_int, check_real
 
 __all__ = [
     "AFTER_POLICIES",
     "Clip",
+    "Constant",
     "Product",
     "Schedule",
     "Sequence",
+    "Unbound",
     "check_int",
     "check_real",
+    "defer_if_unbound",
+    "deferrable",
+    "registry",
 ]
 
 AFTER_POLICIES = ("hold", "restart", "raise")
@@ -36,57 +51,10 @@ AFTER_POLICIES = ("hold", "restart", "raise")
 _REGISTRY: dict[str, type[Schedule]] = {}
 
 S = TypeVar("S", bound="Schedule")
+F = TypeVar("F", bound=Callable[..., Any])
 
 
-# --------------------------------------------------------------------------- validation
-
-
-def check_real(
-    owner: str,
-    name: str,
-    value: Any,
-    *,
-    lo: float | None = None,
-    hi: float | None = None,
-    lo_open: bool = False,
-    hi_open: bool = False,
-) -> float:
-    """Return ``value`` as a finite Python float inside the given range, or raise.
-
-    ``owner`` and ``name`` go into the message, so the user sees which parameter of
-    which schedule was wrong and what range it accepts. numpy scalars are accepted
-    and converted; bools are not numbers here.
-    """
-    if isinstance(value, bool) or not isinstance(value, numbers.Real):
-        raise TypeError(
-            f"{owner}: {name} must be a real number, got {type(value).__name__} {value!r}"
-        )
-    v = float(value)
-    lo_b = "(" if lo_open or lo is None else "["
-    hi_b = ")" if hi_open or hi is None else "]"
-    rng = f"{lo_b}{'-inf' if lo is None else _num(lo)}, {'inf' if hi is None else _num(hi)}{hi_b}"
-    if not math.isfinite(v):
-        raise ValueError(f"{owner}: {name} must be a finite number in {rng}, got {value!r}")
-    if lo is not None and (v < lo or (lo_open and v == lo)):
-        raise ValueError(f"{owner}: {name} must be in {rng}, got {value!r}")
-    if hi is not None and (v > hi or (hi_open and v == hi)):
-        raise ValueError(f"{owner}: {name} must be in {rng}, got {value!r}")
-    # Keep integers integers, so reprs and configs read as they were written.
-    return int(value) if isinstance(value, numbers.Integral) else v
-
-
-def _num(x: float) -> str:
-    return str(int(x)) if float(x).is_integer() else str(x)
-
-
-def check_int(owner: str, name: str, value: Any, *, lo: int | None = None) -> int:
-    """Return ``value`` as a Python int ``>= lo``, or raise TypeError/ValueError."""
-    if isinstance(value, bool) or not isinstance(value, numbers.Integral):
-        raise TypeError(f"{owner}: {name} must be an integer, got {type(value).__name__} {value!r}")
-    v = int(value)
-    if lo is not None and v < lo:
-        raise ValueError(f"{owner}: {name} must be an integer >= {lo}, got {value!r}")
-    return v
+# --------------------------------------------------------------------------- time checks
 
 
 def _check_time_scalar(t: Any) -> float:
@@ -117,32 +85,10 @@ def _to_plain(value: Any) -> Any:
     return value
 
 
-#: Keys of a duration in a config (``{"epochs": 5}``); see :mod:`lrplan._schedules._time`.
-_DURATION_KEYS = frozenset({"steps", "epochs", "fraction"})
-
-
-class Unresolved:
-    """Marker base of values that need a run length first (durations, unbound plans).
-
-    A schedule constructed with such an argument is deferred (see
-    :meth:`Schedule.__new__`) until it is bound to a run.
-    """
-
-    __slots__ = ()
-
-
-def _is_unresolved(value: Any) -> bool:
-    if isinstance(value, Unresolved):
-        return True
-    return isinstance(value, tuple | list) and any(isinstance(v, Unresolved) for v in value)
-
-
 def _from_plain(value: Any) -> Any:
     if isinstance(value, Mapping) and "type" in value:
         return Schedule.from_config(value)
-    if isinstance(value, Mapping) and value and _DURATION_KEYS.issuperset(value):
-        from ._time import Duration
-
+    if isinstance(value, Mapping) and value and DURATION_KEYS.issuperset(value):
         return Duration.from_config(value)
     if isinstance(value, list | tuple):
         return tuple(_from_plain(v) for v in value)
@@ -171,9 +117,7 @@ class Schedule:
     def __new__(cls, *args: Any, **kwargs: Any) -> Any:
         # A duration in epochs or a fraction of the run (or an unbound plan) among
         # the arguments defers the whole construction until ``bind`` (lrplan._time).
-        if cls.type_name and any(_is_unresolved(v) for v in kwargs.values()):
-            from ._time import Unbound
-
+        if cls.type_name and any(is_unresolved(v) for v in kwargs.values()):
             return Unbound.defer(cls.type_name, kwargs)
         return super().__new__(cls)
 
@@ -230,8 +174,6 @@ class Schedule:
         (``total_steps``, ``epochs``, ``steps_per_epoch``, ``batches_per_epoch``,
         ``accumulation``). A schedule without durations returns itself.
         """
-        from ._time import RunLength
-
         RunLength.coerce(run, run_length)
         return self
 
@@ -295,7 +237,13 @@ class Schedule:
 
     def _repr_png_(self) -> bytes | None:
         """A small plot for Jupyter; ``None`` (the text repr only) when matplotlib is
-        missing or the schedule cannot be drawn (an unbound plan, say)."""
+        missing or the schedule cannot be drawn (an unbound plan, say).
+
+        The plot module sits above this layer (it imports the schedules), so it is
+        imported here, when a notebook asks for a picture, and never at import time:
+        the one function-level import of an lrplan module in the pure layer
+        (tests/test_architecture.py allows exactly this one).
+        """
         try:
             from lrplan._plot import schedule_png_bytes
         except ImportError:
@@ -324,8 +272,6 @@ class Schedule:
         if isinstance(other, Schedule):
             rhs: Schedule = other
         elif isinstance(other, numbers.Real) and not isinstance(other, bool):
-            from ._shapes import Constant
-
             rhs = Constant(value=float(other))
         else:
             return NotImplemented
@@ -335,8 +281,6 @@ class Schedule:
 
     def __rmul__(self, other: float) -> Product:
         if isinstance(other, numbers.Real) and not isinstance(other, bool):
-            from ._shapes import Constant
-
             return Constant(value=float(other)) * self
         return NotImplemented
 
@@ -543,6 +487,193 @@ class Clip(Schedule):
 
     def boundaries(self) -> list[float]:
         return self.schedule.boundaries()
+
+
+@dataclasses.dataclass(frozen=True, kw_only=True, repr=False)
+class Constant(Schedule):
+    """A constant value: ``s(t) = value``.
+
+    Example:
+        >>> import lrplan as lp
+        >>> lp.Constant(value=0.5)(10)
+        0.5
+    """
+
+    type_name: ClassVar[str] = "constant"
+    value: float = 1.0
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "value", check_real("Constant", "value", self.value, lo=0.0))
+
+    def _at(self, t: Any, xp: Ops) -> Any:
+        return t * 0.0 + self.value
+
+    @property
+    def duration(self) -> float | None:
+        return 0.0
+
+
+# --------------------------------------------------------------------------- unbound plans
+
+#: Functions whose calls can be deferred, by name (classes are found by config type).
+_FUNCTIONS: dict[str, Callable[..., Any]] = {}
+
+
+def deferrable(fn: F) -> F:
+    """Register a function that builds a schedule (``warmup``, ``large_batch``) by its
+    name, so an :class:`Unbound` record of a call to it can be rebuilt from a config."""
+    _FUNCTIONS[fn.__name__] = fn
+    return fn
+
+
+def _freeze(value: Any) -> Any:
+    if isinstance(value, list | tuple):
+        return tuple(_freeze(v) for v in value)
+    return value
+
+
+def _plain(value: Any) -> Any:
+    if isinstance(value, Duration | Schedule):
+        return value.to_config()
+    if isinstance(value, tuple | list):
+        return [_plain(v) for v in value]
+    return value
+
+
+def _thaw(value: Any) -> Any:
+    """Configs inside an unbound call's ``args`` back to values."""
+    if isinstance(value, Mapping) and "type" in value:
+        return Schedule.from_config(value)
+    if isinstance(value, Mapping):
+        return Duration.from_config(value)
+    if isinstance(value, list | tuple):
+        return tuple(_thaw(v) for v in value)
+    return value
+
+
+def _resolve(value: Any, run: RunLength) -> Any:
+    if isinstance(value, Duration):
+        return value.resolve(run)
+    if isinstance(value, Schedule):
+        return value.bind(run)
+    if isinstance(value, tuple):
+        return tuple(_resolve(v, run) for v in value)
+    return value
+
+
+def defer_if_unbound(call: str, kwargs: Mapping[str, Any]) -> Unbound | None:
+    """An :class:`Unbound` record of ``call(**kwargs)`` if an argument needs a run length."""
+    if any(is_unresolved(v) for v in kwargs.values()):
+        return Unbound.defer(call, kwargs)
+    return None
+
+
+@dataclasses.dataclass(frozen=True, kw_only=True, repr=False)
+class Unbound(Schedule, Unresolved):
+    """A plan with durations in epochs or run fractions, waiting for :meth:`bind`.
+
+    Constructing any schedule (or calling :func:`lrplan.warmup`,
+    :func:`large_batch`) with a :class:`Duration` or another unbound plan among
+    its arguments returns one of these instead: the call, recorded. Its config
+    is the schedule's own config with durations as ``{"epochs": 5}``;
+    evaluating it raises ``ValueError`` until it is bound.
+
+    Example:
+        >>> import lrplan as lp
+        >>> plan = lp.Cosine(steps=lp.epochs(3))
+        >>> type(plan).__name__, plan.bind(steps_per_epoch=100).duration
+        ('Unbound', 300)
+        >>> plan(0)  # doctest: +ELLIPSIS
+        Traceback (most recent call last):
+        ...
+        ValueError: Cosine(steps=epochs(3)) has durations in epochs or fractions of the run; ...
+    """
+
+    type_name: ClassVar[str] = "unbound"
+    call: str
+    args: tuple[tuple[str, Any], ...]
+
+    def __new__(cls, *args: Any, **kwargs: Any) -> Any:
+        return object.__new__(cls)
+
+    def __post_init__(self) -> None:
+        if self.call not in _FUNCTIONS and self.call not in registry():
+            raise ValueError(
+                f"Unbound: call must be a schedule type or one of {sorted(_FUNCTIONS)}, "
+                f"got {self.call!r}"
+            )
+        # From a config, args is a mapping of plain data: thaw it back to values.
+        if isinstance(self.args, Mapping):
+            items = [(k, _thaw(v)) for k, v in self.args.items()]
+        else:
+            items = list(self.args)
+        object.__setattr__(self, "args", tuple(sorted((str(k), _freeze(v)) for k, v in items)))
+
+    @classmethod
+    def defer(cls, call: str, kwargs: Mapping[str, Any]) -> Unbound:
+        return cls(call=call, args=tuple(kwargs.items()))
+
+    def _target(self) -> Callable[..., Any]:
+        fn = _FUNCTIONS.get(self.call)
+        return fn if fn is not None else registry()[self.call]
+
+    def bind(self, run: Any = None, **run_length: Any) -> Schedule:
+        """Resolve every duration for one run; return an ordinary schedule in steps.
+
+        ``run`` is a :class:`RunLength`, or give its fields as keywords.
+        """
+        rl = RunLength.coerce(run, run_length)
+        kwargs = {k: _resolve(v, rl) for k, v in self.args}
+        try:
+            out = self._target()(**kwargs)
+        except (TypeError, ValueError) as e:
+            raise type(e)(f"binding {self!r}: {e}") from e
+        if not isinstance(out, Schedule) or isinstance(out, Unbound):
+            raise TypeError(f"binding {self!r} did not give a schedule")
+        return out
+
+    def _at(self, t: Any, xp: Ops) -> Any:
+        raise ValueError(
+            f"{self!r} has durations in epochs or fractions of the run; bind it to a run "
+            "first, e.g. plan.bind(total_steps=..., steps_per_epoch=...)"
+        )
+
+    @property
+    def duration(self) -> float | None:
+        return None
+
+    def to_config(self) -> dict[str, Any]:
+        args = {k: _plain(v) for k, v in self.args}
+        if self.call in _FUNCTIONS:
+            return {"type": self.type_name, "call": self.call, "args": args}
+        return {"type": self.call, **args}
+
+    def __repr__(self) -> str:
+        target = self._target()
+        name = self.call if self.call in _FUNCTIONS else target.__name__
+        params = inspect.signature(target).parameters
+        args = dict(self.args)
+        order = [k for k in params if k in args] + sorted(set(args) - set(params))
+        shown = []
+        for k in order:
+            p = params.get(k)
+            is_default = (
+                p is not None
+                and p.default is not inspect.Parameter.empty
+                and not isinstance(args[k], Unresolved)
+                and args[k] == p.default
+            )
+            if is_default:
+                continue
+            shown.append(f"{k}={_repr(args[k])}")
+        return f"{name}({', '.join(shown)})"
+
+
+def _repr(value: Any) -> str:
+    if isinstance(value, tuple):
+        inner = ", ".join(_repr(v) for v in value)
+        return f"({inner},)" if len(value) == 1 else f"({inner})"
+    return repr(value)
 
 
 def registry() -> Mapping[str, type[Schedule]]:

@@ -1,4 +1,8 @@
-"""The basic shapes. Each formula is written once, against the ``xp`` namespace."""
+"""The basic shapes. Each formula is written once, against the ``xp`` namespace.
+
+:class:`Constant` is defined with the value type (``0.5 * s`` builds one) and
+re-exported here with the other basic shapes.
+"""
 
 from __future__ import annotations
 
@@ -7,7 +11,7 @@ import itertools
 from collections.abc import Iterable
 from typing import Any, ClassVar
 
-from ._core import AFTER_POLICIES, Schedule, Sequence, check_real
+from ._core import AFTER_POLICIES, Constant, Schedule, check_real
 from ._ops import SCALAR, Ops
 
 __all__ = [
@@ -19,8 +23,6 @@ __all__ = [
     "MultiStep",
     "Polynomial",
     "Step",
-    "ramp",
-    "warmup",
 ]
 
 
@@ -72,30 +74,6 @@ class FiniteShape(Schedule):
     @property
     def duration(self) -> float | None:
         return None if self.after == "restart" else self.steps
-
-
-@dataclasses.dataclass(frozen=True, kw_only=True, repr=False)
-class Constant(Schedule):
-    """A constant value: ``s(t) = value``.
-
-    Example:
-        >>> import lrplan as lp
-        >>> lp.Constant(value=0.5)(10)
-        0.5
-    """
-
-    type_name: ClassVar[str] = "constant"
-    value: float = 1.0
-
-    def __post_init__(self) -> None:
-        object.__setattr__(self, "value", _nonneg("Constant", "value", self.value))
-
-    def _at(self, t: Any, xp: Ops) -> Any:
-        return t * 0.0 + self.value
-
-    @property
-    def duration(self) -> float | None:
-        return 0.0
 
 
 @dataclasses.dataclass(frozen=True, kw_only=True, repr=False)
@@ -364,65 +342,3 @@ class MultiStep(Schedule):
 
     def boundaries(self) -> list[float]:
         return sorted(set(self.milestones))
-
-
-_WARMUP_SHAPES = ("linear", "cosine", "exponential")
-
-
-def ramp(shape: str, *, steps: float, start: float, end: float) -> Schedule:
-    """A ramp from ``start`` to ``end`` over ``steps`` in one of the warmup shapes.
-
-    ``"linear"`` is :class:`Linear`, ``"cosine"`` a half-cosine (:class:`Cosine`),
-    ``"exponential"`` the saturating :class:`~lrplan.ExponentialRamp` (Ma & Yarats
-    2021, rescaled to reach ``end`` exactly at ``steps``). Shared by
-    :func:`warmup` and the warmup wrappers, so every warmup has the same shapes.
-
-    Example:
-        >>> import lrplan as lp
-        >>> lp.ramp("linear", steps=4, start=0.0, end=1.0)(2)
-        0.5
-    """
-    if shape not in _WARMUP_SHAPES:
-        raise ValueError(f"warmup: shape must be one of {_WARMUP_SHAPES}, got {shape!r}")
-    if shape == "linear":
-        return Linear(steps=steps, start=start, end=end)
-    if shape == "cosine":
-        return Cosine(steps=steps, start=start, end=end)
-    from ._catalogue import ExponentialRamp
-
-    return ExponentialRamp(steps=steps, start=start, end=end)
-
-
-def warmup(
-    schedule: Schedule, *, steps: float, start: float = 0.0, shape: str = "linear"
-) -> Schedule:
-    """Ramp from ``start`` up to ``schedule(0)`` over ``steps``, then run ``schedule``.
-
-    The result is a :class:`Sequence`; ``schedule``'s clock starts when the warmup
-    ends, and the hand-off is continuous. ``steps=0`` returns ``schedule`` itself.
-    ``shape`` is ``"linear"``, ``"cosine"`` (a half-cosine ramp) or
-    ``"exponential"`` (a saturating ``1 - exp`` ramp, see :func:`ramp`).
-
-    Example:
-        >>> import lrplan as lp
-        >>> s = lp.warmup(lp.Cosine(steps=90), steps=10)
-        >>> s(0), s(5), s(10), s(100)
-        (0.0, 0.5, 1.0, 0.0)
-    """
-    from ._time import defer_if_unbound
-
-    deferred = defer_if_unbound(
-        "warmup", {"schedule": schedule, "steps": steps, "start": start, "shape": shape}
-    )
-    if deferred is not None:
-        return deferred
-    if not isinstance(schedule, Schedule):
-        raise TypeError(f"warmup: schedule must be a Schedule, got {type(schedule).__name__}")
-    n = check_real("warmup", "steps", steps, lo=0.0)
-    s0 = _nonneg("warmup", "start", start)
-    if shape not in _WARMUP_SHAPES:
-        raise ValueError(f"warmup: shape must be one of {_WARMUP_SHAPES}, got {shape!r}")
-    if n == 0:
-        return schedule
-    ramp_ = ramp(shape, steps=n, start=s0, end=schedule(0))
-    return Sequence(schedules=(ramp_, schedule), boundaries=(n,))
