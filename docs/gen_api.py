@@ -3,9 +3,10 @@
     python docs/gen_api.py            # rewrite docs/api.md
     python docs/gen_api.py --check    # exit 1 if docs/api.md is out of date
 
-The names come from ``lrplan.__all__`` (and ``lrplan.timm``'s public classes); the
-summary is the first paragraph of each docstring. tests/test_docs.py fails when a
-public name is missing from docs/api.md.
+The names come from ``lrplan.__all__`` (and ``lrplan.timm``'s public classes), whose
+shapes come from the shape modules' ``__all__``: a new shape is listed here once this
+script runs, with no edit to it. The summary is the first paragraph of each docstring.
+tests/test_docs.py fails when a public name is missing from docs/api.md.
 """
 
 from __future__ import annotations

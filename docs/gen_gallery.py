@@ -1,6 +1,7 @@
 """Draw docs/gallery.md: every shape and combinator of lrplan, one small PNG each.
 
-    python docs/gen_gallery.py     # writes docs/img/gallery/*.png and docs/gallery.md
+    python docs/gen_gallery.py          # writes docs/img/gallery/*.png and docs/gallery.md
+    python docs/gen_gallery.py rex      # redraws only the named pictures (slugs)
 
 Each picture is drawn by lrplan's own command line (``lrplan plot`` for one curve,
 ``lrplan compare`` for several; the exact command is printed next to the picture in
@@ -8,13 +9,24 @@ docs/schedules.md) and then reduced to a 64-colour palette so the repository sta
 small. The same pictures illustrate docs/schedules.md, between its gallery markers.
 tests/test_docs.py checks that every spec parses, that every name a spec may use
 appears in the gallery, and that every picture exists.
+
+``CURATED`` below holds the hand-made entries (several curves, chosen to compare).
+Every other shape in the config registry gets an entry of its own from its docstring:
+the calls to its constructor in its ``Example`` section are its curves, and the first
+paragraph of the docstring is its text. So a new shape whose Example builds it is drawn
+without an edit here.
 """
 
 from __future__ import annotations
 
+import argparse
+import ast
 import contextlib
 import dataclasses
+import doctest
+import inspect
 import io
+import re
 import shlex
 import sys
 import tempfile
@@ -38,7 +50,7 @@ class Entry:
     group: str = "Shapes"
 
 
-ENTRIES: tuple[Entry, ...] = (
+CURATED: tuple[Entry, ...] = (
     Entry(
         "constant",
         "Constant",
@@ -240,6 +252,82 @@ ENTRIES: tuple[Entry, ...] = (
 )
 
 
+#: The gallery group of a shape found in the registry, by the module that defines it.
+GROUP_OF_MODULE = {
+    "lrplan._schedules._cyclic": "Cycles and restarts",
+    "lrplan._schedules._timemaps": "Combinators",
+}
+
+
+def _constructor_specs(cls: type) -> list[str]:
+    """Spec strings for the calls to ``cls`` in its docstring's examples, in order
+    (``lp.REX(steps=100)`` gives ``REX(steps=100)``); calls that are not valid specs
+    on their own, with variables as arguments say, are left out."""
+    from lrplan._spec import SpecError, parse_spec
+
+    name = cls.__name__
+    specs: list[str] = []
+    for example in doctest.DocTestParser().get_examples(inspect.getdoc(cls) or ""):
+        try:
+            tree = ast.parse(example.source)
+        except SyntaxError:
+            continue
+        for node in ast.walk(tree):
+            if not isinstance(node, ast.Call):
+                continue
+            func = node.func
+            called = func.attr if isinstance(func, ast.Attribute) else getattr(func, "id", "")
+            if called != name:
+                continue
+            call = ast.Call(func=ast.Name(id=name), args=node.args, keywords=node.keywords)
+            spec = ast.unparse(call)
+            try:
+                ok = type(parse_spec(spec)) is cls
+            except (SpecError, TypeError, ValueError):
+                ok = False
+            if ok and spec not in specs:
+                specs.append(spec)
+    return specs
+
+
+def _summary(cls: type) -> str:
+    """The docstring's first paragraph, in Markdown (RST roles and ``code`` made `code`)."""
+    first = (inspect.getdoc(cls) or "").split("\n\n", 1)[0]
+    text = re.sub(r":\w+:`~?([^`]+)`", r"`\1`", " ".join(first.split()))
+    return text.replace("``", "`")
+
+
+def docstring_entries(curated: tuple[Entry, ...]) -> tuple[Entry, ...]:
+    """An entry for every registered shape that ``curated`` does not draw, made from its
+    docstring (see the module docstring). A shape without a usable example is left out,
+    and tests/test_docs.py then names it."""
+    from lrplan._schedules import SPEC_NAMES, Schedule
+
+    used = " ".join(spec for e in curated for spec in e.curves)
+    out = []
+    for name, obj in SPEC_NAMES.items():
+        if not (inspect.isclass(obj) and issubclass(obj, Schedule)) or f"{name}(" in used:
+            continue
+        curves = _constructor_specs(obj)[:3]
+        if curves:
+            group = GROUP_OF_MODULE.get(obj.__module__, "Shapes")
+            out.append(Entry(obj.type_name, name, tuple(curves), _summary(obj), group=group))
+    return tuple(out)
+
+
+def _merge(curated: tuple[Entry, ...], found: tuple[Entry, ...]) -> tuple[Entry, ...]:
+    """``curated`` with each found entry placed after the last entry of its group."""
+    entries = list(curated)
+    for e in found:
+        same = [i for i, c in enumerate(entries) if c.group == e.group]
+        entries.insert(same[-1] + 1 if same else len(entries), e)
+    return tuple(entries)
+
+
+#: Every entry: the curated ones and those made from docstrings.
+ENTRIES: tuple[Entry, ...] = _merge(CURATED, docstring_entries(CURATED))
+
+
 def build(spec: str) -> object:
     from lrplan._spec import parse_spec
 
@@ -337,16 +425,26 @@ def render() -> str:
     return "\n".join(lines).rstrip() + "\n"
 
 
-def main() -> int:
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description="Draw the gallery pictures and pages.")
+    parser.add_argument(
+        "slugs", nargs="*", help="redraw only these pictures (e.g. rex); default: all"
+    )
+    args = parser.parse_args(argv)
+    known = {e.slug for e in ENTRIES}
+    unknown = sorted(set(args.slugs) - known)
+    if unknown:
+        parser.error(f"unknown slug(s) {unknown}; known: {sorted(known)}")
     IMG.mkdir(parents=True, exist_ok=True)
+    drawn = [e for e in ENTRIES if not args.slugs or e.slug in args.slugs]
     total = 0
-    for e in ENTRIES:
+    for e in drawn:
         data = _png(e)
         (IMG / f"{e.slug}.png").write_bytes(data)
         total += len(data)
     OUT.write_text(render())
     update_schedules_md()
-    print(f"wrote {len(ENTRIES)} pictures ({total / 1024:.0f} KiB) and {OUT}")
+    print(f"wrote {len(drawn)} pictures ({total / 1024:.0f} KiB), {OUT} and {SCHEDULES}")
     return 0
 
 

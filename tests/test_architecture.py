@@ -280,8 +280,9 @@ from lrplan._schedules import SPEC_NAMES, registry
 from lrplan._spec import load_schedule, parse_spec
 
 # every pure public name resolves from the package
-pure = lrplan._LAZY["lrplan._schedules"]
-assert all(getattr(lrplan, name) is not None for name in pure)
+from lrplan._schedules import EXPORTS
+assert "REX" in EXPORTS and "Cosine" in EXPORTS
+assert all(getattr(lrplan, name) is not None for name in EXPORTS)
 
 plan = warmup(Cosine(steps=90, end=0.1), steps=10)
 assert (plan(0), plan(10), plan(100)) == (0.0, 1.0, 0.1)
@@ -353,33 +354,102 @@ def test_import_lrplan_is_lazy() -> None:
 # --------------------------------------------------------------------------- the lazy package
 
 
-def _type_checking_imports() -> dict[str, list[str]]:
-    """``lrplan/__init__.py``'s ``if TYPE_CHECKING:`` imports, by absolute module."""
-    tree = ast.parse(MODULES[PACKAGE].read_text())
-    out: dict[str, list[str]] = {}
-    for node in tree.body:
-        if isinstance(node, ast.If) and _is_type_checking(node.test):
-            for imp in node.body:
-                assert isinstance(imp, ast.ImportFrom) and imp.level == 1, ast.dump(imp)
-                module = f"{PACKAGE}.{imp.module}" if imp.module else PACKAGE
-                out.setdefault(module, []).extend(a.name for a in imp.names)
-    return out
+class StaticView:
+    """What type checkers read in a package ``__init__``: its ``if TYPE_CHECKING:``
+    imports (by absolute module), the modules it star-imports, and its ``__all__`` (the
+    literal list, and the modules whose ``__all__`` it adds with ``+=``)."""
+
+    def __init__(self, package: str) -> None:
+        self.imports: dict[str, list[str]] = {}
+        self.stars: list[str] = []
+        self.all_literal: list[str] = []
+        self.all_added: list[str] = []  # modules, as written (``_shapes``)
+        tree = ast.parse(MODULES[package].read_text())
+        for node in tree.body:
+            body = node.body if isinstance(node, ast.If) and _is_type_checking(node.test) else []
+            for stmt in body if body else [node]:
+                self._read(package, stmt)
+
+    def _read(self, package: str, stmt: ast.stmt) -> None:
+        if isinstance(stmt, ast.ImportFrom) and stmt.level:  # the package's own modules
+            assert stmt.level == 1, ast.dump(stmt)
+            module = f"{package}.{stmt.module}" if stmt.module else package
+            if [a.name for a in stmt.names] == ["*"]:
+                self.stars.append(module)
+            else:
+                self.imports.setdefault(module, []).extend(a.name for a in stmt.names)
+        elif isinstance(stmt, ast.Assign) and ast.unparse(stmt.targets[0]) == "__all__":
+            self.all_literal = list(ast.literal_eval(stmt.value))
+        elif isinstance(stmt, ast.AugAssign) and ast.unparse(stmt.target) == "__all__":
+            text = ast.unparse(stmt.value)
+            assert text.endswith(".__all__"), text
+            self.all_added.append(text.removesuffix(".__all__"))
 
 
 def test_lazy_exports_match_the_type_checking_imports_and_all() -> None:
-    """The three lists of public names in ``lrplan/__init__.py`` agree: what type
-    checkers see, what ``__getattr__`` imports, and ``__all__``."""
-    import lrplan
+    """The public names of ``lrplan`` agree in every form: what type checkers see (the
+    ``TYPE_CHECKING`` imports and ``__all__``), what ``__getattr__`` imports (``_LAZY``
+    and the pure layer's ``EXPORTS``), and ``lrplan.__all__`` at run time. The shapes
+    are in none of these lists: they come from the shape modules' ``__all__``, the same
+    modules for type checkers as for ``lrplan._schedules.EXPORTS``."""
 
-    seen = _type_checking_imports()
-    submodules = seen.pop(PACKAGE)
-    assert submodules == list(lrplan._SUBMODULES)
-    assert {m: sorted(n) for m, n in seen.items()} == {
+    import lrplan
+    import lrplan._schedules as pure
+
+    static = StaticView(PACKAGE)
+    assert static.imports.pop(PACKAGE) == list(lrplan._SUBMODULES)
+    # The shape modules: star-imported, and their __all__ added, here and in _schedules.
+    shape_modules = StaticView(pure.__name__).all_added
+    assert shape_modules == ["_shapes", "_cyclic", "_catalogue", "_timemaps"]
+    assert sorted(static.stars) == sorted(f"{pure.__name__}.{m}" for m in shape_modules)
+    assert static.all_added == shape_modules
+    shapes = [n for m in shape_modules for n in getattr(pure, m).__all__]
+    # The rest of the pure layer (value type, durations, warmup) is imported by name.
+    foundation = [n for n in static.imports.pop(pure.__name__) if n not in shape_modules]
+    assert len(pure.EXPORTS) == len(set(pure.EXPORTS))
+    assert sorted(pure.EXPORTS) == sorted([*foundation, *shapes])
+    # Above the pure layer: the TYPE_CHECKING imports are _LAZY.
+    assert {m: sorted(n) for m, n in static.imports.items()} == {
         m: sorted(n) for m, n in lrplan._LAZY.items()
     }
-    names = [n for names in lrplan._LAZY.values() for n in names] + submodules
-    assert len(names) == len(set(names))
-    assert sorted(lrplan.__all__) == sorted([*names, "__version__"])
+    listed = [n for names in lrplan._LAZY.values() for n in names]
+    listed += [*lrplan._SUBMODULES, "__version__", *foundation]
+    assert sorted(static.all_literal) == sorted(listed)
+    assert len(listed + shapes) == len(set(listed + shapes))
+    assert sorted(lrplan.__all__) == sorted(listed + shapes)
+
+
+def test_every_schedule_class_is_exported_and_callable_in_specs() -> None:
+    """A new shape is one class: its ``type_name`` registers it, so spec strings can call
+    it; its name in its module's ``__all__`` exports it from ``lrplan`` (and puts it in
+    docs/api.md). This fails, with the fix in the message, if one was left out."""
+    import lrplan
+    from lrplan._schedules import SPEC_FUNCTIONS, SPEC_NAMES, Unbound, registry
+
+    ours = [c for c in registry().values() if c.__module__.startswith("lrplan._schedules.")]
+    assert len(ours) > 20
+    for cls in ours:
+        module = sys.modules[cls.__module__]
+        fix = (
+            f"add {cls.__name__!r} to the __all__ of {cls.__module__}"
+            if cls.__name__ not in getattr(module, "__all__", ())
+            else f"{cls.__module__} is not a shape module: star-import it and add its __all__ "
+            "in lrplan/_schedules/__init__.py and under TYPE_CHECKING in lrplan/__init__.py"
+        )
+        assert getattr(lrplan, cls.__name__, None) is cls, (
+            f"{cls.__name__} is registered (type_name={cls.type_name!r}) but lrplan does not "
+            f"export it: {fix} (see CONTRIBUTING.md)"
+        )
+        assert cls.__name__ in lrplan.__all__
+    assert {
+        **{c.__name__: c for c in ours if c is not Unbound},
+        **{f.__name__: f for f in SPEC_FUNCTIONS},
+    } == SPEC_NAMES
+    # Classes registered above the pure layer (timm's, HF's shapes) are not spec names.
+    import lrplan.timm
+
+    later = [c for c in registry().values() if c not in ours]
+    assert later and not any(SPEC_NAMES.get(c.__name__) is c for c in later)
 
 
 def test_every_public_name_imports_from_lrplan() -> None:
@@ -387,7 +457,7 @@ def test_every_public_name_imports_from_lrplan() -> None:
 
     import lrplan
 
-    for module, names in lrplan._LAZY.items():
+    for module, names in [*lrplan._LAZY.items(), ("lrplan._schedules", lrplan._schedules.EXPORTS)]:
         mod = importlib.import_module(module)
         for name in names:
             assert getattr(lrplan, name) is getattr(mod, name), name

@@ -464,6 +464,31 @@ def test_warmup(shape: str, start: float) -> None:
     assert np.all(np.diff(ramp_vals) >= 0)
 
 
+@pytest.mark.parametrize(("start", "end"), [(0.01, 1.0), (0.5, 2.0), (3.0, 0.3)])
+def test_geometric_ramp(start: float, end: float) -> None:
+    """The same ratio every step, ``start * (end / start) ** (t / steps)``; then ``end``."""
+    n = 6
+    r = lp.ramp("geometric", steps=n, start=start, end=end)
+    for t in (0, 0.5, 1, 2.5, 5, 5.9):
+        assert close(r(t), start * (end / start) ** (t / n)), t
+    for t in (6, 7, 100):
+        assert r(t) == end
+    ratios = np.diff(np.log(r.values(np.arange(n + 1))))
+    assert np.allclose(ratios, math.log(end / start) / n)
+    assert r.duration == n
+    assert lp.Schedule.from_config(r.to_config()) == r
+    s = lp.warmup(lp.Cosine(steps=10, start=end), steps=n, start=start, shape="geometric")
+    assert [s(t) for t in range(n + 3)] == [r(t) for t in range(n)] + [
+        end,
+        *(lp.Cosine(steps=10, start=end)(k) for k in (1, 2)),
+    ]
+    assert lp.ramp("geometric", steps=4, start=0.0, end=0.0) == lp.Constant(value=0.0)
+    with pytest.raises(ValueError, match=r"geometric.*both be > 0"):
+        lp.ramp("geometric", steps=4, start=0.0, end=1.0)
+    with pytest.raises(ValueError, match=r"geometric.*both be > 0"):
+        lp.warmup(lp.Cosine(steps=10), steps=4, shape="geometric")  # start=0 never grows
+
+
 def test_warmup_zero_steps_returns_the_schedule() -> None:
     inner = lp.Exponential(gamma=0.9)
     assert lp.warmup(inner, steps=0) is inner

@@ -54,157 +54,97 @@ if TYPE_CHECKING:  # what type checkers and IDEs see; at run time, __getattr__ b
     from ._compat_cyclic import CosineAnnealingWarmRestarts, CyclicLR, OneCycleLR
     from ._compat_plateau import ReduceLROnPlateau
     from ._driver import EPOCH_DEPRECATION_WARNING, LRScheduler, ScheduledLR, _LRScheduler
+    from ._hf import HF_SCHEDULER_NAMES, HFScheduledLR, get_scheduler, hf_schedule
+    from ._many import MultiScheduledLR, schedule_many
     from ._plot import plot
-    from ._registry import HF_SCHEDULER_NAMES, HFScheduledLR, get_scheduler, hf_schedule
     from ._schedules import (
         Clip,
-        Constant,
-        Cosine,
-        CosineRestarts,
-        Cyclic,
         Duration,
-        Exponential,
-        ExponentialRamp,
-        InverseSqrt,
-        Linear,
-        MultiStep,
-        OneCycle,
-        OneCycleMomentum,
-        Polynomial,
         Product,
-        Repeat,
         RunLength,
         Schedule,
         Sequence,
-        Shift,
-        Step,
-        Tanh,
-        TimeScale,
         Unbound,
-        UntunedWarmup,
-        WarmupStableDecay,
+        _catalogue,
+        _cyclic,
+        _shapes,
+        _timemaps,
         epochs,
         fraction,
-        large_batch,
-        per_iteration,
         ramp,
-        scale_lr,
         warmup,
     )
+    from ._schedules._catalogue import *  # noqa: F403  (every shape: each module's __all__)
+    from ._schedules._cyclic import *  # noqa: F403
+    from ._schedules._shapes import *  # noqa: F403
+    from ._schedules._timemaps import *  # noqa: F403
     from ._tensorize import tensorize
-    from ._warmup import GradualWarmupScheduler, LinearAnnealingLR
-    from ._wrappers import MultiScheduledLR, Warmup, schedule_many
+    from ._warmup import GradualWarmupScheduler, LinearAnnealingLR, Warmup
     from ._wsd import WSDScheduler
 
 __version__ = "0.1.0"
 
-__all__ = [
-    "EPOCH_DEPRECATION_WARNING",
-    "HF_SCHEDULER_NAMES",
-    "ChainedScheduler",
-    "Clip",
-    "Constant",
-    "ConstantLR",
-    "Cosine",
-    "CosineAnnealingLR",
-    "CosineAnnealingWarmRestarts",
-    "CosineRestarts",
-    "Cyclic",
-    "CyclicLR",
-    "Duration",
-    "Exponential",
-    "ExponentialLR",
-    "ExponentialRamp",
-    "GradualWarmupScheduler",
-    "HFScheduledLR",
-    "InverseSqrt",
-    "LRScheduler",
-    "LambdaLR",
-    "Linear",
-    "LinearAnnealingLR",
-    "LinearLR",
-    "MultiScheduledLR",
-    "MultiStep",
-    "MultiStepLR",
-    "MultiplicativeLR",
-    "OneCycle",
-    "OneCycleLR",
-    "OneCycleMomentum",
-    "Polynomial",
-    "PolynomialLR",
-    "Product",
-    "ReduceLROnPlateau",
-    "Repeat",
-    "RunLength",
-    "Schedule",
-    "ScheduledLR",
-    "Sequence",
-    "SequentialLR",
-    "Shift",
-    "Step",
-    "StepLR",
-    "Tanh",
-    "TimeScale",
-    "Unbound",
-    "UntunedWarmup",
-    "WSDScheduler",
-    "Warmup",
-    "WarmupStableDecay",
-    "_LRScheduler",
-    "__version__",
-    "epochs",
-    "fraction",
-    "get_scheduler",
-    "hf_schedule",
-    "large_batch",
-    "per_iteration",
-    "plot",
-    "ramp",
-    "scale_lr",
-    "schedule_many",
-    "tensorize",
-    "timm",
-    "warmup",
-]
-
-#: Where each public name lives. ``import lrplan`` imports none of these modules; the
-#: first access to a name imports its module and caches the name here (PEP 562).
-_LAZY: dict[str, tuple[str, ...]] = {
-    "lrplan._schedules": (
+# lrplan.__all__ as type checkers read it: the names above, then every shape module's
+# __all__. At run time __getattr__ builds the same list on first access (from _LAZY and
+# lrplan._schedules.EXPORTS), so that ``import lrplan`` imports nothing;
+# tests/test_architecture.py checks that the two agree.
+if TYPE_CHECKING:
+    __all__ = [
+        "EPOCH_DEPRECATION_WARNING",
+        "HF_SCHEDULER_NAMES",
+        "ChainedScheduler",
         "Clip",
-        "Constant",
-        "Cosine",
-        "CosineRestarts",
-        "Cyclic",
+        "ConstantLR",
+        "CosineAnnealingLR",
+        "CosineAnnealingWarmRestarts",
+        "CyclicLR",
         "Duration",
-        "Exponential",
-        "ExponentialRamp",
-        "InverseSqrt",
-        "Linear",
-        "MultiStep",
-        "OneCycle",
-        "OneCycleMomentum",
-        "Polynomial",
+        "ExponentialLR",
+        "GradualWarmupScheduler",
+        "HFScheduledLR",
+        "LRScheduler",
+        "LambdaLR",
+        "LinearAnnealingLR",
+        "LinearLR",
+        "MultiScheduledLR",
+        "MultiStepLR",
+        "MultiplicativeLR",
+        "OneCycleLR",
+        "PolynomialLR",
         "Product",
-        "Repeat",
+        "ReduceLROnPlateau",
         "RunLength",
         "Schedule",
+        "ScheduledLR",
         "Sequence",
-        "Shift",
-        "Step",
-        "Tanh",
-        "TimeScale",
+        "SequentialLR",
+        "StepLR",
         "Unbound",
-        "UntunedWarmup",
-        "WarmupStableDecay",
+        "WSDScheduler",
+        "Warmup",
+        "_LRScheduler",
+        "__version__",
         "epochs",
         "fraction",
-        "large_batch",
-        "per_iteration",
+        "get_scheduler",
+        "hf_schedule",
+        "plot",
         "ramp",
-        "scale_lr",
+        "schedule_many",
+        "tensorize",
+        "timm",
         "warmup",
-    ),
+    ]
+    __all__ += _shapes.__all__
+    __all__ += _cyclic.__all__
+    __all__ += _catalogue.__all__
+    __all__ += _timemaps.__all__
+
+#: Where each public name above the pure layer lives. ``import lrplan`` imports none of
+#: these modules; the first access to a name imports its module and caches the name
+#: here (PEP 562). The pure layer's names are not listed: they are
+#: ``lrplan._schedules.EXPORTS``, built from the shape modules' ``__all__``.
+_LAZY: dict[str, tuple[str, ...]] = {
     "lrplan._plot": ("plot",),
     "lrplan._driver": (
         "EPOCH_DEPRECATION_WARNING",
@@ -237,14 +177,14 @@ _LAZY: dict[str, tuple[str, ...]] = {
     "lrplan._warmup": (
         "GradualWarmupScheduler",
         "LinearAnnealingLR",
-    ),
-    "lrplan._wrappers": (
-        "MultiScheduledLR",
         "Warmup",
+    ),
+    "lrplan._many": (
+        "MultiScheduledLR",
         "schedule_many",
     ),
     "lrplan._wsd": ("WSDScheduler",),
-    "lrplan._registry": (
+    "lrplan._hf": (
         "HF_SCHEDULER_NAMES",
         "HFScheduledLR",
         "get_scheduler",
@@ -258,6 +198,17 @@ _SUBMODULES = ("timm",)
 _MODULE_OF: dict[str, str] = {name: module for module, names in _LAZY.items() for name in names}
 
 
+#: The package that serves every other public name: the pure layer (numpy only).
+_PURE = "lrplan._schedules"
+
+
+def _public_names() -> list[str]:
+    """``lrplan.__all__``: the names of ``_LAZY``, the submodules, ``__version__`` and
+    the pure layer's exports (importing the pure layer, never torch)."""
+    pure: tuple[str, ...] = importlib.import_module(_PURE).EXPORTS
+    return sorted([*_MODULE_OF, *_SUBMODULES, "__version__", *pure])
+
+
 # Hidden from type checkers, so that a misspelt ``lrplan.Cosin`` stays an error there:
 # they see the names through the TYPE_CHECKING imports above.
 if not TYPE_CHECKING:
@@ -267,10 +218,14 @@ if not TYPE_CHECKING:
             value: Any = importlib.import_module(f"{__name__}.{name}")
         elif name in _MODULE_OF:
             value = getattr(importlib.import_module(_MODULE_OF[name]), name)
+        elif name == "__all__":
+            value = _public_names()
+        elif not name.startswith("_") and name in importlib.import_module(_PURE).EXPORTS:
+            value = getattr(importlib.import_module(_PURE), name)
         else:
             raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
         globals()[name] = value  # later lookups find it without this function
         return value
 
     def __dir__() -> list[str]:
-        return sorted(set(globals()) | set(__all__))
+        return sorted(set(globals()) | set(_public_names()))

@@ -128,15 +128,18 @@ class _CyclesMomentum(ScheduleDriven):
             return
         key = "betas[0]" if self.use_beta1 else "momentum"
         owner, t = type(self).__name__, self.last_epoch
+        n = len(self.optimizer.param_groups)
+        if n:
+            self._momentum(n - 1)  # (builds the schedules of groups not seen yet)
+        schedules = self._momenta[:n]
         seen: dict[int, float] = {}  # each distinct schedule evaluated once
-        momenta = []
-        for i in range(len(self.optimizer.param_groups)):
-            s = self._momentum(i)
-            m = seen.get(id(s))
-            if m is None:
-                m = seen[id(s)] = check_value(owner, key, i, t, s(t))
-            momenta.append(m)
-        self._write(key, momenta)
+        for i, s in enumerate(schedules):
+            if id(s) not in seen:
+                seen[id(s)] = check_value(owner, key, i, t, s(t))
+        if len(seen) == 1:
+            self._write(key, [*seen.values()] * n)
+        else:
+            self._write(key, [seen[id(s)] for s in schedules])
 
     def _config(self) -> dict[str, Any]:
         config = super()._config()

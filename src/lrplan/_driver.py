@@ -535,10 +535,10 @@ class ScheduleDriven(LRScheduler):
         # ``s._at`` is ``s(t)`` for a time the driver has already checked.
         ft = float(t)
         ms = [float(s._at(ft, SCALAR)) for s in self._distinct]
-        if len(ms) == 1:
-            m = ms[0]
-            return [scale * m for scale in self._scales]
-        return [scale * ms[k] for scale, k in zip(self._scales, self._which, strict=True)]
+        scales = self._scales
+        if len(ms) == 1 and scales.count(scales[0]) == len(scales):
+            return [scales[0] * ms[0]] * len(scales)  # one schedule, one base: one value
+        return [scale * ms[k] for scale, k in zip(scales, self._which, strict=True)]
 
     def _relative_step(self, i: int, current: float, t_prev: float, t: float) -> float:
         """Move group ``i``'s ``current`` value from ``t_prev`` to ``t`` as the schedule moves."""
@@ -585,7 +585,7 @@ class ScheduleDriven(LRScheduler):
         if not chained and all(map(operator.is_, raw, self._written)):
             return self._closed_all(t)  # each group holds the very float written last
         buf = self._packed(self.key, raw)
-        current = buf.tolist() if buf is not None else [as_float(v) for v in raw]
+        current = buf.tolist() if buf is not None else list(map(float, raw))
         if not chained and current == self._written:
             return self._closed_all(t)
         values = []

@@ -1,8 +1,9 @@
-"""The classic custom schedulers, done right: GradualWarmupScheduler and LinearAnnealingLR.
+"""The stateful warmups: :class:`Warmup` (in front of any scheduler) and
+:class:`GradualWarmupScheduler` (the 2019 class, done right), with LinearAnnealingLR.
 
-Both warmup wrappers (:class:`GradualWarmupScheduler` here and
-:class:`lrplan.Warmup`) share :class:`_HandOff`: a warmup in closed form, then the
-wrapped scheduler from its own step 0, driven through its public API only.
+Both warmups share :class:`_HandOff`: a warmup in closed form, then the wrapped
+scheduler from its own step 0, driven through its public API only. Their ramps are
+the pure layer's :func:`~lrplan.ramp`, the same values as :func:`~lrplan.warmup`.
 """
 
 from __future__ import annotations
@@ -20,10 +21,21 @@ from torch.optim.lr_scheduler import ReduceLROnPlateau as _TorchPlateau
 from ._atomic import atomic_load, load_child
 from ._driver import ConfigChangePolicy, ScheduleDriven, _warn_get_lr_outside_step
 from ._groups import as_float, check_time, read, write
-from ._schedules import Linear, Schedule
+from ._schedules import Constant, Linear, Schedule, ramp
 from ._schedules._core import check_int, check_real
 
-__all__ = ["GradualWarmupScheduler", "LinearAnnealingLR", "is_metric_driven"]
+__all__ = [
+    "WARMUP_SHAPES",
+    "GradualWarmupScheduler",
+    "LinearAnnealingLR",
+    "Warmup",
+    "is_metric_driven",
+]
+
+#: The ramp shapes :class:`Warmup` accepts, and the pure :func:`~lrplan.ramp` shape of
+#: each: Warmup's ``"exponential"`` is the geometric ramp, ``start ** (1 - p)``.
+_RAMP_OF = {"linear": "linear", "cosine": "cosine", "exponential": "geometric"}
+WARMUP_SHAPES = tuple(_RAMP_OF)
 
 
 #: torch's call-order warnings (lrplan's driver gives the same), as a filter pattern.
@@ -352,7 +364,7 @@ class GradualWarmupScheduler(_HandOff):
 
     def _make_schedule(self, group_index: int, base: float) -> Schedule:
         start = 0.0 if self.multiplier == 1 else 1.0
-        return Linear(steps=self.total_epoch, start=start, end=self.multiplier)
+        return ramp("linear", steps=self.total_epoch, start=start, end=self.multiplier)
 
     def _restart(self) -> None:
         """The after-scheduler's step 0 on base ``multiplier * base``."""
@@ -379,6 +391,196 @@ class GradualWarmupScheduler(_HandOff):
         after = self.after_scheduler
         cfg["after_scheduler"] = None if after is None else type(after).__name__
         return cfg
+
+
+class Warmup(_HandOff):
+    r"""Put a warmup in front of any scheduler: lrplan's, torch's, or a metric-driven one.
+
+    For the first ``steps`` steps the lr of each param group ramps from
+    ``start * target`` up to ``target``, where ``target`` is the value the wrapped
+    scheduler wrote at its own step 0 (usually the group's base lr; for
+    ``OneCycleLR`` it is ``max_lr / div_factor``, for ``LinearLR`` it is
+    ``start_factor * base``). With :math:`T` = ``steps``, :math:`a` = ``start`` and
+    :math:`p = t / T`:
+
+    .. math::
+        \text{lr}(t) = \text{target} \cdot \begin{cases}
+            a + (1 - a)\,p & \text{linear} \\
+            a + (1 - a)\,\tfrac12 (1 - \cos \pi p) & \text{cosine} \\
+            a^{\,1 - p} & \text{exponential (geometric; needs } a > 0)
+        \end{cases} \qquad (t < T)
+
+    These are the pure :func:`lrplan.ramp` shapes, from ``start * target`` to
+    ``target`` (``"exponential"`` here is its ``"geometric"`` ramp); the pure
+    :func:`lrplan.warmup` builds its ramps with the same function.
+
+    **The hand-off is continuous.** Step :math:`T` *is* the wrapped scheduler's
+    step 0 (the lr is exactly ``target``), and step :math:`T + k` is its step
+    :math:`k`: nothing is repeated or skipped, and the wrapped scheduler never
+    sees the warmup's values (it is not stepped during the warmup, and its own lr
+    is restored bit for bit before its first step).
+
+    **The first step.** Like every torch scheduler, creating the wrapper performs
+    step 0, which writes ``start * target``: the first optimizer step runs at the
+    start of the ramp (0 with the default ``start=0``; pass e.g. ``start=0.01``
+    to avoid a wasted step). With ``steps=0`` the wrapper is transparent.
+
+    **Metrics.** One ``step(metrics=None)`` serves every kind of scheduler. A
+    metric-driven scheduler (``ReduceLROnPlateau``) receives the metric of every
+    step *after* the hand-off; metrics given during the warmup are ignored,
+    because they were measured at warmup lrs. Passing a metric to a scheduler
+    that takes none raises ``ValueError``.
+
+    **State** is plain data with the wrapped scheduler's own ``state_dict()``
+    nested inside, so ``torch.load(weights_only=True)`` accepts it and resume is
+    bit-exact: create the same wrapped scheduler and wrapper, then
+    ``load_state_dict``.
+
+    **Random access.** :meth:`set_step` (and torch's deprecated ``step(epoch)``)
+    jumps to any step: in the warmup by the closed form, after it by the wrapped
+    scheduler's ``set_step`` (lrplan schedulers) or by stepping it (others; a jump
+    back first restores its step-0 state). A metric-driven scheduler cannot be
+    replayed without its metrics, so jumping past the hand-off raises.
+
+    The wrapped scheduler is used through its public API only (see
+    :class:`lrplan.GradualWarmupScheduler`), so it may also be your own subclass of
+    ``LRScheduler``.
+
+    Args:
+        scheduler: the scheduler to warm up, freshly created on its optimizer.
+        steps: warmup length in steps (an int ``>= 0``).
+        start: the ramp's first value as a fraction of each group's target,
+            in ``[0, 1]``; ``exponential`` needs ``start > 0``. Default 0.
+        shape: ``"linear"`` (default), ``"cosine"`` or ``"exponential"``.
+        optimizer: optional; when given it must be the scheduler's optimizer.
+
+    Example:
+        >>> import torch, lrplan as lp
+        >>> opt = torch.optim.SGD(torch.nn.Linear(2, 1).parameters(), lr=1.0)
+        >>> inner = torch.optim.lr_scheduler.StepLR(opt, step_size=2, gamma=0.5)
+        >>> sched = lp.Warmup(inner, steps=4)
+        >>> lrs = [sched.get_last_lr()[0]]
+        >>> for _ in range(8):
+        ...     opt.step(); sched.step(); lrs.append(sched.get_last_lr()[0])
+        >>> lrs
+        [0.0, 0.25, 0.5, 0.75, 1.0, 1.0, 0.5, 0.5, 0.25]
+    """
+
+    _relative = False
+    _inner_name = "scheduler"
+    scheduler: Any
+
+    def __init__(
+        self,
+        scheduler: Any,
+        *,
+        steps: int,
+        start: float = 0.0,
+        shape: str = "linear",
+        optimizer: Optimizer | None = None,
+    ) -> None:
+        owner = "Warmup"
+        if isinstance(scheduler, Optimizer):
+            raise TypeError(
+                f"{owner}: the first argument is the scheduler to warm up, not the optimizer; "
+                "write Warmup(scheduler, steps=...)"
+            )
+        self.steps = check_int(owner, "steps", steps, lo=0)
+        self._wrap(owner, scheduler, None, self.steps)
+        opt = scheduler.optimizer
+        if optimizer is not None and optimizer is not opt:
+            raise ValueError(
+                f"{owner}: optimizer is not the optimizer the scheduler drives; "
+                "create the scheduler on the same optimizer (or leave optimizer out)"
+            )
+        if not isinstance(shape, str) or shape not in WARMUP_SHAPES:
+            raise ValueError(f"{owner}: shape must be one of {WARMUP_SHAPES}, got {shape!r}")
+        self.shape = shape
+        self.start = float(check_real(owner, "start", start, lo=0.0, hi=1.0))
+        if shape == "exponential" and self.start == 0.0:
+            raise ValueError(
+                f"{owner}: shape='exponential' is a geometric ramp and needs start in (0, 1] "
+                "(for example start=0.01); start=0 never grows"
+            )
+        super().__init__(opt, -1, False)
+
+    # -- the warmup ramp --------------------------------------------------------------------
+
+    def _make_schedule(self, group_index: int, base: float) -> Schedule:
+        if group_index >= len(self._targets):
+            raise ValueError(
+                f"Warmup: param group {group_index} was added after the Warmup was created; "
+                "add param groups before creating the scheduler and its Warmup"
+            )
+        target = self._targets[group_index]
+        if self.steps == 0:
+            return Constant(value=target)
+        shape = _RAMP_OF[self.shape]
+        return ramp(shape, steps=self.steps, start=self.start * target, end=target)
+
+    @property
+    def targets(self) -> list[float]:
+        """Each group's lr at the wrapped scheduler's step 0 (where the ramp ends)."""
+        return list(self._targets)
+
+    @property
+    def phase(self) -> tuple[str, float]:
+        """``("warmup", progress)`` during the ramp, then ``("wrapped", steps since hand-off)``."""
+        if self.last_epoch < self.steps:
+            return ("warmup", self.last_epoch / self.steps)
+        return ("wrapped", float(self.last_epoch - self.steps))
+
+    # -- stepping ---------------------------------------------------------------------------
+
+    def step(self, metrics: Any = None, epoch: int | float | None = None) -> None:  # type: ignore[override]
+        """Advance one step; ``metrics`` feeds a metric-driven wrapped scheduler.
+
+        ``epoch`` is torch's deprecated argument (it warns); prefer :meth:`set_step`.
+        """
+        if metrics is not None and not self.metric_driven:
+            raise ValueError(
+                f"Warmup: the wrapped {type(self.scheduler).__name__} takes no metric; "
+                "call step() without one (use set_step(t) to jump to a step)"
+            )
+        super().step(epoch, metrics)
+
+    def _check_jump(self, t: float) -> None:
+        if t > self.steps and self.metric_driven:
+            raise ValueError(
+                f"Warmup: cannot jump to step {t}, past the hand-off to the metric-driven "
+                f"{type(self.scheduler).__name__}, whose steps depend on metrics; restore a "
+                "checkpoint with load_state_dict() instead"
+            )
+        super()._check_jump(t)
+
+    # -- state ------------------------------------------------------------------------------
+
+    def _config(self) -> dict[str, Any]:
+        return {
+            "class": "Warmup",
+            "key": self.key,
+            "steps": self.steps,
+            "start": self.start,
+            "shape": self.shape,
+            "scheduler": type(self.scheduler).__name__,
+        }
+
+    def load_state_dict(  # type: ignore[override]
+        self, state_dict: Mapping[str, Any], *, on_config_change: ConfigChangePolicy | None = None
+    ) -> None:
+        """Restore the wrapper and the wrapped scheduler; write the saved lrs back.
+
+        The wrapper's settings (``steps``, ``start``, ``shape``, the wrapped class)
+        must match the saved ones: only ``on_config_change="error"`` is supported,
+        since a warmup of another length would not line up with the wrapped
+        scheduler's saved step.
+        """
+        if on_config_change not in (None, "error"):
+            raise ValueError(
+                "Warmup.load_state_dict: only on_config_change='error' is supported "
+                f"(got {on_config_change!r})"
+            )
+        super().load_state_dict(state_dict)
 
 
 class LinearAnnealingLR(ScheduleDriven):

@@ -11,6 +11,12 @@ tests/test_architecture.py, fails on any cycle):
 * ``_catalogue``: shapes from the literature;
 * ``_ramp``: :func:`ramp` and :func:`warmup`;
 * ``_timemaps``: :class:`Shift`, :class:`TimeScale`, :class:`Repeat`, batch-size rules.
+
+Nothing here lists the shapes by hand. The spec names (:data:`SPEC_NAMES`) come from
+the config registry (every :class:`Schedule` subclass with a ``type_name``), and the
+exports (:data:`EXPORTS`, which ``lrplan`` serves) from the ``__all__`` of the
+modules that hold shapes (``_shapes``, ``_cyclic``, ``_catalogue``, ``_timemaps``).
+CONTRIBUTING.md has the recipe for a new shape.
 """
 
 from __future__ import annotations
@@ -18,80 +24,73 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-from ._catalogue import ExponentialRamp, InverseSqrt, Tanh, UntunedWarmup, WarmupStableDecay
-from ._core import Clip, Constant, Product, Schedule, Sequence, Unbound, registry
-from ._cyclic import CosineRestarts, Cyclic, OneCycle, OneCycleMomentum
+from . import _catalogue, _cyclic, _shapes, _timemaps
+from ._catalogue import *  # noqa: F403  (each shape module's __all__: its public shapes)
+from ._core import Clip, Product, Schedule, Sequence, Unbound, registry
+from ._cyclic import *  # noqa: F403
 from ._ramp import ramp, warmup
-from ._shapes import Cosine, Exponential, FiniteShape, Linear, MultiStep, Polynomial, Step
+from ._shapes import *  # noqa: F403
+from ._shapes import FiniteShape
 from ._time import Duration, RunLength, epochs, fraction
-from ._timemaps import Repeat, Shift, TimeScale, large_batch, per_iteration, scale_lr
+from ._timemaps import *  # noqa: F403
+from ._timemaps import large_batch, per_iteration
 
 __all__ = [
+    "EXPORTS",
+    "SPEC_FUNCTIONS",
     "SPEC_NAMES",
     "Clip",
-    "Constant",
-    "Cosine",
-    "CosineRestarts",
-    "Cyclic",
     "Duration",
-    "Exponential",
-    "ExponentialRamp",
     "FiniteShape",
-    "InverseSqrt",
-    "Linear",
-    "MultiStep",
-    "OneCycle",
-    "OneCycleMomentum",
-    "Polynomial",
     "Product",
-    "Repeat",
     "RunLength",
     "Schedule",
     "Sequence",
-    "Shift",
-    "Step",
-    "Tanh",
-    "TimeScale",
     "Unbound",
-    "UntunedWarmup",
-    "WarmupStableDecay",
     "epochs",
     "fraction",
-    "large_batch",
-    "per_iteration",
     "ramp",
     "registry",
-    "scale_lr",
     "warmup",
 ]
+__all__ += _shapes.__all__
+__all__ += _cyclic.__all__
+__all__ += _catalogue.__all__
+__all__ += _timemaps.__all__
+
+#: Names of this package for lrplan's own modules only: lrplan does not export them.
+_INTERNAL = frozenset({"EXPORTS", "SPEC_FUNCTIONS", "SPEC_NAMES", "FiniteShape", "registry"})
+
+#: Every name ``lrplan`` exports from the pure layer: the value type, its combinators,
+#: the durations and warmup (listed above), then the ``__all__`` of each module that
+#: holds shapes. A shape added to one of those modules (and to its ``__all__``) is
+#: exported with no other edit.
+EXPORTS: tuple[str, ...] = tuple(n for n in __all__ if n not in _INTERNAL)
+
+#: The functions a spec string may call besides the schedule classes.
+SPEC_FUNCTIONS: tuple[Callable[..., Any], ...] = (
+    warmup,
+    per_iteration,
+    large_batch,
+    epochs,
+    fraction,
+)
+
+
+def _spec_names() -> dict[str, Callable[..., Any]]:
+    """Every schedule class of this package in the config registry, by class name (all
+    but :class:`Unbound`, which records a call rather than making one), then
+    :data:`SPEC_FUNCTIONS`."""
+    names: dict[str, Callable[..., Any]] = {
+        cls.__name__: cls
+        for cls in registry().values()
+        if cls.__module__.startswith(f"{__name__}.") and cls is not Unbound
+    }
+    names.update((fn.__name__, fn) for fn in SPEC_FUNCTIONS)
+    return names
+
 
 #: Names a spec string may call (``lrplan plot "warmup(Cosine(steps=90), steps=10)"``).
-SPEC_NAMES: dict[str, Callable[..., Any]] = {
-    "Constant": Constant,
-    "Linear": Linear,
-    "Cosine": Cosine,
-    "Exponential": Exponential,
-    "Step": Step,
-    "MultiStep": MultiStep,
-    "Polynomial": Polynomial,
-    "Sequence": Sequence,
-    "Product": Product,
-    "Clip": Clip,
-    "warmup": warmup,
-    "InverseSqrt": InverseSqrt,
-    "WarmupStableDecay": WarmupStableDecay,
-    "Tanh": Tanh,
-    "UntunedWarmup": UntunedWarmup,
-    "ExponentialRamp": ExponentialRamp,
-    "Shift": Shift,
-    "TimeScale": TimeScale,
-    "Repeat": Repeat,
-    "per_iteration": per_iteration,
-    "large_batch": large_batch,
-    "epochs": epochs,
-    "fraction": fraction,
-    "Cyclic": Cyclic,
-    "OneCycle": OneCycle,
-    "OneCycleMomentum": OneCycleMomentum,
-    "CosineRestarts": CosineRestarts,
-}
+#: Built from the config registry when this package is imported, so a new shape class
+#: (with its ``type_name``) can be called from a spec without being listed anywhere.
+SPEC_NAMES: dict[str, Callable[..., Any]] = _spec_names()

@@ -13,9 +13,9 @@ from ._core import Schedule, check_real
 from ._ops import Ops
 from ._shapes import FiniteShape, _nonneg
 
+# The public names: lrplan exports each of them (lrplan/__init__.py reads this list).
 __all__ = [
-    "DECAY_SHAPES",
-    "WARMUP_TYPES",
+    "REX",
     "ExponentialRamp",
     "InverseSqrt",
     "Tanh",
@@ -316,6 +316,57 @@ class Tanh(FiniteShape):
         # (1 - tanh(x)) / 2 written as 1 / (1 + exp(2x)), the same function: near the
         # end tanh(x) is within an ulp of 1 and 1 - tanh(x) would cancel to noise.
         return self.end + (self.start - self.end) / (1.0 + xp.exp(2.0 * x))
+
+
+# --------------------------------------------------------------------------- REX
+
+
+@dataclasses.dataclass(frozen=True, kw_only=True, repr=False)
+class REX(FiniteShape):
+    r"""The REX decay (Reflected EXponential) from ``start`` to ``end`` over ``steps``.
+
+    With progress :math:`z = t / \text{steps}` (held at 1 after the end):
+
+    .. math:: s(t) = \text{end} + (\text{start} - \text{end})
+              \frac{1 - z}{1 - \beta z}
+
+    The paper's profile is :math:`\beta = 1/2`, :math:`(1 - z) / (\tfrac12 +
+    \tfrac12 (1 - z))`: it stays above linear decay for most of the run, then drops
+    to ``end`` at ``steps``; its variants put other constants in place of 1/2.
+    ``beta`` is that constant, in :math:`[0, 1)`: ``beta=0`` is linear decay, and the
+    closer ``beta`` is to 1 the longer the value stays near ``start`` before the
+    drop. Every ``beta`` decreases strictly from ``start`` to ``end``. The paper
+    samples the profile every iteration, as lrplan does with any schedule driven
+    per step.
+
+    Reference: Chen, Wolfe & Kyrillidis, *REX: Revisiting Budgeted Training with an
+    Improved Schedule*, MLSys 2022 (arXiv:2107.04197).
+
+    Example:
+        >>> import lrplan as lp
+        >>> s = lp.REX(steps=100)  # (1 - z) / (1 - z/2)
+        >>> s(0), round(s(50), 6), round(s(80), 6), s(100), s(150)
+        (1.0, 0.666667, 0.333333, 0.0, 0.0)
+        >>> round(lp.REX(steps=100, beta=0.9)(50), 6)  # 0.5 / (1 - 0.45)
+        0.909091
+    """
+
+    type_name: ClassVar[str] = "rex"
+    start: float = 1.0
+    end: float = 0.0
+    beta: float = 0.5
+
+    def __post_init__(self) -> None:
+        super().__post_init__()
+        object.__setattr__(self, "start", _nonneg("REX", "start", self.start))
+        object.__setattr__(self, "end", _nonneg("REX", "end", self.end))
+        object.__setattr__(
+            self, "beta", check_real("REX", "beta", self.beta, lo=0.0, hi=1.0, hi_open=True)
+        )
+
+    def _shape(self, u: Any, xp: Ops) -> Any:
+        z = u / self.steps
+        return self.end + (self.start - self.end) * ((1.0 - z) / (1.0 - self.beta * z))
 
 
 # --------------------------------------------------------------------------- warmup ramps

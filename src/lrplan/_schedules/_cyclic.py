@@ -22,7 +22,8 @@ from ._ops import SCALAR, Ops
 #: How many restarts :meth:`CosineRestarts.boundaries` lists at most.
 MAX_LISTED_RESTARTS = 500
 
-__all__ = ["CosineRestarts", "Cyclic", "OneCycle"]
+# The public names: lrplan exports each of them (lrplan/__init__.py reads this list).
+__all__ = ["CosineRestarts", "Cyclic", "OneCycle", "OneCycleMomentum"]
 
 CYCLIC_MODES = ("triangular", "triangular2", "exp_range")
 ANNEAL_KINDS = ("cos", "linear")

@@ -14,11 +14,11 @@ from typing import Any, ClassVar
 from ._core import AFTER_POLICIES, Constant, Schedule, check_real
 from ._ops import SCALAR, Ops
 
+# The public names: lrplan exports each of them (lrplan/__init__.py reads this list).
 __all__ = [
     "Constant",
     "Cosine",
     "Exponential",
-    "FiniteShape",
     "Linear",
     "MultiStep",
     "Polynomial",

@@ -19,8 +19,8 @@ from ._ops import SCALAR, Ops
 from ._shapes import Constant, Linear
 from ._time import epochs
 
+# The public names: lrplan exports each of them (lrplan/__init__.py reads this list).
 __all__ = [
-    "BATCH_RULES",
     "Repeat",
     "Shift",
     "TimeScale",

@@ -90,7 +90,7 @@ class _HFHardRestarts(Schedule):
     Reference: transformers ``get_cosine_with_hard_restarts_schedule_with_warmup``.
 
     Example:
-        >>> from lrplan._registry import _HFHardRestarts
+        >>> from lrplan._hf import _HFHardRestarts
         >>> s = _HFHardRestarts(steps=10, cycles=2)
         >>> s(0), round(s(2.5), 6), s(5), s(10)
         (1.0, 0.5, 1.0, 0.0)
@@ -132,7 +132,7 @@ class _HFOneMinusSqrt(FiniteShape):
     ``get_wsd_schedule``.
 
     Example:
-        >>> from lrplan._registry import _HFOneMinusSqrt
+        >>> from lrplan._hf import _HFOneMinusSqrt
         >>> s = _HFOneMinusSqrt(steps=4, min_ratio=0.0, rising=False)
         >>> s(0), s(1), s(4)
         (1.0, 0.5, 0.0)
