@@ -139,6 +139,7 @@ def render() -> str:
         if not grouped[key]:
             continue
         lines.append(f"- [{title}](#{_anchor(title)})")
+    lines.append(f"- [{OLD_NAMES}](#{_anchor(OLD_NAMES)})")
     lines.append("")
     for key, title in SECTIONS:
         items = grouped[key]
@@ -162,7 +163,25 @@ def render() -> str:
             prefix = "class " if inspect.isclass(obj) else "def "
             lines += ["```python", f"{prefix}{qual}{signature(obj)}", "```", ""]
             lines += [summary(obj), ""]
+    lines += [f"## {OLD_NAMES}", "", *old_names(), ""]
     return "\n".join(lines).rstrip() + "\n"
+
+
+OLD_NAMES = "Old names"
+
+
+def old_names() -> list[str]:
+    """The renamed classes (``lrplan._schedules.RENAMED``): each old name still works as
+    ``lrplan.<old>``, in ``from lrplan import <old>`` and in spec strings, but is in no
+    ``__all__``, so ``from lrplan import *`` binds only the new name."""
+    from lrplan._schedules import RENAMED
+
+    lines = [
+        "These still work as `lrplan.<old>`, in `from lrplan import <old>` and in spec strings,",
+        "and give the same class, but `from lrplan import *` binds only the new name.",
+        "",
+    ]
+    return lines + [f"- `lrplan.{old}`: now `lrplan.{new}`" for old, new in sorted(RENAMED.items())]
 
 
 def _anchor(title: str) -> str:

@@ -187,13 +187,14 @@ CURATED: tuple[Entry, ...] = (
     ),
     Entry(
         "sequence",
-        "Sequence",
+        "Join",
         (
-            "Sequence(schedules=[Linear(steps=100, start=0.1, end=1), Constant(value=1), "
+            "Join(schedules=[Linear(steps=100, start=0.1, end=1), Constant(value=1), "
             "Cosine(steps=300)], boundaries=[100, 600])",
         ),
         "Phases one after another (`a.then(b, at=n)`); each phase's clock restarts at its "
-        "boundary, like torch's `SequentialLR`.",
+        "boundary, as in optax's `join_schedules` and torch's `SequentialLR`. "
+        "`Sequence` is its old name.",
         group="Combinators",
     ),
     Entry(

@@ -126,8 +126,8 @@ def _shapes() -> st.SearchStrategy[lp.Schedule]:
 
 
 def _after_last_boundary(s: lp.Schedule) -> float:
-    # ``a.then(b, at=n)`` on a Sequence appends; ``n`` is absolute and must come later.
-    return s.boundaries_[-1] if isinstance(s, lp.Sequence) and s.boundaries_ else 0
+    # ``a.then(b, at=n)`` on a Join appends; ``n`` is absolute and must come later.
+    return s.switches[-1] if isinstance(s, lp.Join) and s.switches else 0
 
 
 def _combine(children: st.SearchStrategy[lp.Schedule]) -> st.SearchStrategy[lp.Schedule]:

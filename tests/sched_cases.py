@@ -191,8 +191,8 @@ def _call(
         if not required and not draw(st.booleans()):
             continue
         kwargs[p.name] = draw(_strategy_for(p.name, hints.get(p.name, float), wild, sub))
-    if name == "Sequence" and not wild and "schedules" in kwargs:
-        # Sequences need len(schedules) - 1 strictly increasing boundaries.
+    if name == "Join" and not wild and "schedules" in kwargs:
+        # A Join needs len(schedules) - 1 strictly increasing boundaries.
         n = len(kwargs["schedules"])
         kwargs["boundaries"] = tuple(
             sorted(draw(st.sets(st.integers(1, 60), min_size=n - 1, max_size=n - 1)))

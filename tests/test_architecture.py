@@ -1,11 +1,13 @@
-"""Rules about the source itself (docs/architecture.md): no generated code; no
-module-level import cycle, and imports that point down the layers only; function-level
-imports for optional dependencies only; a pure layer that runs without torch; a lazy
-``lrplan`` package whose lists of public names agree."""
+"""Rules about the source itself (docs/architecture.md): no generated code; no name
+that shadows a collections.abc ABC; no module-level import cycle, and imports that point
+down the layers only; function-level imports for optional dependencies only; a pure layer
+that runs without torch; a lazy ``lrplan`` package whose lists of public names agree, and
+whose old names still work."""
 
 from __future__ import annotations
 
 import ast
+import collections.abc
 import json
 import subprocess
 import sys
@@ -39,6 +41,73 @@ def test_the_check_sees_a_call(tmp_path: Path) -> None:
     probe = tmp_path / "probe.py"
     probe.write_text("x = 1\nexec('y = 2')\n")
     assert _calls(probe) == ["probe.py:2: exec()"]
+
+
+# --------------------------------------------------------------------------- names
+
+#: The names of collections.abc (Sequence, Mapping, Iterable, Callable, ...).
+ABC_NAMES = frozenset(collections.abc.__all__)
+
+#: The one place where such a name is something else: the old name of ``Join``, bound for
+#: type checkers under TYPE_CHECKING (lrplan._schedules.RENAMED).
+ABC_NAME_EXCEPTIONS = {("__init__.py", "Sequence")}
+
+
+def _abc_shadows(path: Path) -> list[tuple[str, int, str]]:
+    """(file, line, name) wherever ``path`` binds a collections.abc name (a class, an
+    import, an assignment) to anything but that ABC (from collections.abc or typing)."""
+    tree = ast.parse(path.read_text(), filename=str(path))
+    found = []
+    for node in ast.walk(tree):
+        bound: list[str] = []
+        if isinstance(node, ast.ClassDef | ast.FunctionDef | ast.AsyncFunctionDef):
+            bound = [node.name]
+        elif isinstance(node, ast.Import):
+            bound = [a.asname or a.name.split(".")[0] for a in node.names]
+        elif isinstance(node, ast.ImportFrom):
+            itself = node.module in ("collections.abc", "typing")
+            bound = [a.asname or a.name for a in node.names]
+            if itself:  # the ABC itself, under its own name, is what it should be
+                bound = [n for n, a in zip(bound, node.names, strict=True) if n != a.name]
+        elif isinstance(node, ast.Name) and isinstance(node.ctx, ast.Store):
+            bound = [node.id]
+        line = getattr(node, "lineno", 0)
+        found += [(path.name, line, n) for n in bound if n in ABC_NAMES]
+    return sorted(set(found))
+
+
+def test_no_name_shadows_a_collections_abc_name() -> None:
+    """No module of lrplan binds ``Sequence``, ``Mapping``, ``Callable``, ... to anything
+    but the ABC, so ``from collections.abc import Sequence`` is never shadowed: the
+    combinator that was ``Sequence`` is ``Join`` (its old name lives on, see
+    test_old_names_still_work_but_are_not_exported)."""
+    found = [
+        hit
+        for path in MODULES.values()
+        for hit in _abc_shadows(path)
+        if not (path.parent == SRC and (hit[0], hit[2]) in ABC_NAME_EXCEPTIONS)
+    ]
+    assert found == [], found
+
+
+def test_the_abc_name_check_sees_a_shadow(tmp_path: Path) -> None:
+    probe = tmp_path / "probe.py"
+    probe.write_text(
+        "from collections.abc import Mapping, Sequence\n"
+        "from typing import Callable\n"
+        "from ._core import Join as Sequence\n"
+        "from .x import Iterable\n"
+        "class Mapping: ...\n"
+        "Sized = int\n"
+        "from collections.abc import Set as Container\n"
+    )
+    assert _abc_shadows(probe) == [
+        ("probe.py", 3, "Sequence"),
+        ("probe.py", 4, "Iterable"),
+        ("probe.py", 5, "Mapping"),
+        ("probe.py", 6, "Sized"),
+        ("probe.py", 7, "Container"),
+    ]
 
 
 # --------------------------------------------------------------------------- the import graph
@@ -356,11 +425,13 @@ def test_import_lrplan_is_lazy() -> None:
 
 class StaticView:
     """What type checkers read in a package ``__init__``: its ``if TYPE_CHECKING:``
-    imports (by absolute module), the modules it star-imports, and its ``__all__`` (the
-    literal list, and the modules whose ``__all__`` it adds with ``+=``)."""
+    imports (by absolute module), the old names it binds to new ones (``Sequence = Join``),
+    the modules it star-imports, and its ``__all__`` (the literal list, and the modules
+    whose ``__all__`` it adds with ``+=``)."""
 
     def __init__(self, package: str) -> None:
         self.imports: dict[str, list[str]] = {}
+        self.renamed: dict[str, str] = {}  # old name -> new name
         self.stars: list[str] = []
         self.all_literal: list[str] = []
         self.all_added: list[str] = []  # modules, as written (``_shapes``)
@@ -380,6 +451,8 @@ class StaticView:
                 self.imports.setdefault(module, []).extend(a.name for a in stmt.names)
         elif isinstance(stmt, ast.Assign) and ast.unparse(stmt.targets[0]) == "__all__":
             self.all_literal = list(ast.literal_eval(stmt.value))
+        elif isinstance(stmt, ast.Assign) and isinstance(stmt.value, ast.Name):
+            self.renamed[ast.unparse(stmt.targets[0])] = stmt.value.id
         elif isinstance(stmt, ast.AugAssign) and ast.unparse(stmt.target) == "__all__":
             text = ast.unparse(stmt.value)
             assert text.endswith(".__all__"), text
@@ -417,6 +490,31 @@ def test_lazy_exports_match_the_type_checking_imports_and_all() -> None:
     assert sorted(static.all_literal) == sorted(listed)
     assert len(listed + shapes) == len(set(listed + shapes))
     assert sorted(lrplan.__all__) == sorted(listed + shapes)
+    # Old names: type checkers see each as the class it names now, and no __all__ has it.
+    assert static.renamed == pure.RENAMED
+    assert set(pure.RENAMED.values()) <= set(foundation)
+
+
+def test_old_names_still_work_but_are_not_exported() -> None:
+    """A renamed class keeps its old name (``lrplan.Sequence`` is ``lrplan.Join``) for
+    attribute access, ``from lrplan import ...`` and spec strings, but no list of public
+    names holds it, so ``from lrplan import *`` binds only the new name."""
+    import lrplan
+    from lrplan._schedules import RENAMED, SPEC_NAMES
+    from lrplan._spec import _allowed_names
+
+    assert RENAMED == {"Sequence": "Join"}
+    for old, new in RENAMED.items():
+        assert getattr(lrplan, old) is getattr(lrplan, new)
+        assert old not in lrplan.__all__ and old not in lrplan._schedules.__all__
+        assert old not in SPEC_NAMES and _allowed_names()[old] is SPEC_NAMES[new]
+    star = _run_python(
+        "from collections.abc import Sequence\nfrom lrplan import *\n"
+        "import collections.abc, lrplan\nfrom lrplan import Sequence as S\n"
+        "print(Sequence is collections.abc.Sequence, S is lrplan.Join)"
+    )
+    assert star.returncode == 0, star.stderr
+    assert star.stdout.strip() == "True True"
 
 
 def test_every_schedule_class_is_exported_and_callable_in_specs() -> None:

@@ -91,25 +91,25 @@ ROWS: list[Row] = [
     # -- combinators: wrong list lengths, non-schedules -----------------------------------
     (
         "sequence-wrong-length",
-        lambda: lp.Sequence(schedules=[A], boundaries=[5]),
+        lambda: lp.Join(schedules=[A], boundaries=[5]),
         ValueError,
         ("boundaries", "len"),
     ),
     (
         "sequence-zero-boundary",
-        lambda: lp.Sequence(schedules=[A, B], boundaries=[0]),
+        lambda: lp.Join(schedules=[A, B], boundaries=[0]),
         ValueError,
         (r"boundaries\[0\]", R),
     ),
     (
         "sequence-unsorted",
-        lambda: lp.Sequence(schedules=[A, B, A], boundaries=[5, 5]),
+        lambda: lp.Join(schedules=[A, B, A], boundaries=[5, 5]),
         ValueError,
         ("boundaries", "increasing"),
     ),
     (
         "sequence-non-schedule",
-        lambda: lp.Sequence(schedules=[A, 3.0], boundaries=[5]),
+        lambda: lp.Join(schedules=[A, 3.0], boundaries=[5]),
         TypeError,
         (r"schedules\[1\]", "Schedule"),
     ),

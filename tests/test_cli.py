@@ -37,7 +37,7 @@ def test_plot_writes_png(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> 
     assert_png(out)
     stdout = capsys.readouterr().out
     assert f"wrote {out}" in stdout
-    assert "Sequence(" in stdout
+    assert "Join(" in stdout
 
 
 def test_plot_terminal_chart(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
@@ -47,7 +47,7 @@ def test_plot_terminal_chart(tmp_path: Path, capsys: pytest.CaptureFixture[str])
     chart = stdout.splitlines()[:16]
     assert chart[0].strip() == "T"
     assert "┤" in chart[2]  # the y axis
-    assert "Sequence(" in stdout  # the repr, printed below the chart
+    assert "Join(" in stdout  # the repr, printed below the chart
     assert list(tmp_path.iterdir()) == []
 
 
@@ -83,7 +83,7 @@ def test_plot_plan_with_durations(tmp_path: Path, capsys: pytest.CaptureFixture[
     ]
     assert main(argv) == 0
     assert_png(tmp_path / "p.png")
-    assert "Sequence(" in capsys.readouterr().out  # bound: 200 warmup steps, 800 of cosine
+    assert "Join(" in capsys.readouterr().out  # bound: 200 warmup steps, 800 of cosine
     assert main(["plot", spec, "--steps", "1000", "--terminal"]) == 2
     assert "--steps-per-epoch" in capsys.readouterr().err
     assert main(["plot", spec, "--terminal"]) == 2
@@ -540,7 +540,7 @@ def test_show_picks_a_key_from_a_multi_key_config(
     assert doc["absolute"] is True
     assert (doc["start"]["value"], doc["end"]["value"]) == (0.95, 0.85)
     assert main(["show", str(cfg)]) == 0  # lr by default
-    assert "Sequence(" in capsys.readouterr().out
+    assert "Join(" in capsys.readouterr().out
     assert main(["show", str(cfg), "--key", "weight_decay"]) == 2
     assert "holds schedules for the keys ['lr', 'momentum']" in capsys.readouterr().err
 

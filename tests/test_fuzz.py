@@ -174,7 +174,7 @@ def test_tiny_step_size_does_not_raise_in_the_scalar_path() -> None:
 
 def test_fuzz_covers_restarts_and_cycles_when_available() -> None:
     names = set(schedule_names())
-    assert {"Sequence", "Product", "Clip", "warmup"} <= names
+    assert {"Join", "Product", "Clip", "warmup"} <= names
     for n in ("CosineRestarts", "Cyclic", "OneCycle", "Repeat"):
         if hasattr(lp, n):
             assert n in names, f"{n} is public but not in SPEC_NAMES, so specs cannot use it"

@@ -359,11 +359,11 @@ def dataclass_replace(s: lp.Schedule, **changes: Any) -> lp.Schedule:
 # --------------------------------------------------------------------------- combinators
 
 
-def test_sequence_clock_restarts_at_boundaries() -> None:
+def test_join_clock_restarts_at_boundaries() -> None:
     a = lp.Linear(steps=10, start=0.0, end=1.0)
     b = lp.Cosine(steps=20, end=0.1)
     c = lp.Exponential(gamma=0.9, start=0.1)
-    s = lp.Sequence(schedules=(a, b, c), boundaries=(10, 30))
+    s = lp.Join(schedules=(a, b, c), boundaries=(10, 30))
     for t in (0, 1, 5.5, 9, 9.999):
         assert close(s(t), ref_linear(t, 10, 0.0, 1.0))
     for t in (10, 11, 20, 29, 29.5):
@@ -379,10 +379,10 @@ def test_then_flattens_and_uses_absolute_times() -> None:
     b = lp.Linear(steps=5)
     c = lp.Constant(value=0.7)
     s = a.then(b, at=3).then(c, at=8)
-    assert isinstance(s, lp.Sequence)
+    assert isinstance(s, lp.Join)
     assert s.schedules == (a, b, c)
-    assert s.boundaries_ == (3, 8)
-    assert s == lp.Sequence(schedules=(a, b, c), boundaries=(3, 8))
+    assert s.switches == (3, 8)
+    assert s == lp.Join(schedules=(a, b, c), boundaries=(3, 8))
     assert [s(t) for t in (0, 2, 3)] == [0.1, 0.1, 1.0]
     assert close(s(5.5), ref_linear(2.5, 5, 1.0, 0.0))
     assert s(8) == 0.7
@@ -391,8 +391,32 @@ def test_then_flattens_and_uses_absolute_times() -> None:
         s.then(a, at=8)  # not after the last boundary
 
 
-def test_sequence_of_one_schedule_is_that_schedule() -> None:
-    s = lp.Sequence(schedules=[lp.Cosine(steps=4)], boundaries=[])
+def test_join_keeps_the_config_and_the_old_name_of_sequence() -> None:
+    """Join was ``Sequence``: the old name still builds it, and its config (type and keys)
+    is what ``Sequence`` wrote, so saved configs and checkpoint fingerprints still match."""
+    from lrplan import Sequence
+
+    assert Sequence is lp.Join and lp.Sequence is lp.Join
+    s = lp.Join(schedules=(lp.Constant(value=0.1), lp.Linear(steps=10)), boundaries=(5,))
+    saved = {  # written by hand: what Sequence.to_config() gave before the rename
+        "type": "sequence",
+        "schedules": [
+            {"type": "constant", "value": 0.1},
+            {"type": "linear", "steps": 10, "after": "hold", "start": 1.0, "end": 0.0},
+        ],
+        "boundaries": [5],
+    }
+    assert s.to_config() == saved
+    assert lp.Schedule.from_config(saved) == s == Sequence(schedules=s.schedules, boundaries=[5])
+    # ``switches`` holds the constructor's boundaries; ``boundaries()`` adds the inner ones.
+    nested = lp.Join(schedules=(lp.Constant(value=0.1), s), boundaries=(2,))
+    assert nested.switches == (2,)
+    assert nested.boundaries() == [2, 7]
+    assert nested.to_config()["boundaries"] == [2]
+
+
+def test_join_of_one_schedule_is_that_schedule() -> None:
+    s = lp.Join(schedules=[lp.Cosine(steps=4)], boundaries=[])
     for t in (0, 1, 2.5, 4, 9):
         assert s(t) == lp.Cosine(steps=4)(t)
 
@@ -495,9 +519,9 @@ def test_warmup_zero_steps_returns_the_schedule() -> None:
     assert lp.warmup(inner, steps=0.0, shape="cosine") is inner
 
 
-def test_warmup_is_a_plain_sequence_and_round_trips() -> None:
+def test_warmup_is_a_plain_join_and_round_trips() -> None:
     s = lp.warmup(lp.Cosine(steps=90, end=0.1), steps=10, start=0.01)
-    assert isinstance(s, lp.Sequence)
+    assert isinstance(s, lp.Join)
     assert lp.Schedule.from_config(s.to_config()) == s
 
 
@@ -591,7 +615,7 @@ ALL_KINDS: list[lp.Schedule] = [
     lp.MultiStep(milestones=(30, 30, 60), gamma=0.5),
     lp.MultiStep(milestones=()),
     lp.Polynomial(steps=50, power=2.0, end=0.01),
-    lp.Sequence(schedules=(lp.Constant(value=0.1), lp.Linear(steps=10)), boundaries=(5,)),
+    lp.Join(schedules=(lp.Constant(value=0.1), lp.Linear(steps=10)), boundaries=(5,)),
     lp.Linear(steps=10, start=0.0).then(lp.Cosine(steps=90), at=10).then(lp.Constant(), at=100),
     lp.Linear(steps=10) * lp.Exponential(gamma=0.9),
     0.5 * lp.Cosine(steps=10),
@@ -655,8 +679,8 @@ def test_repr_reads_like_constructor(s: lp.Schedule) -> None:
     r = repr(s)
     if isinstance(s, lp.Product):
         assert r == " * ".join(repr(f) for f in s.factors)
-    elif isinstance(s, lp.Sequence):
-        assert r == f"Sequence(schedules={s.schedules!r}, boundaries={s.boundaries_!r})"
+    elif isinstance(s, lp.Join):
+        assert r == f"Join(schedules={s.schedules!r}, boundaries={s.switches!r})"
     else:
         assert r.startswith(type(s).__name__ + "(")
         assert r.endswith(")")
@@ -682,7 +706,7 @@ def test_repr_examples() -> None:
     assert repr(2 * lp.Linear(steps=3)) == "Constant(value=2.0) * Linear(steps=3)"
     assert (
         repr(lp.Constant(value=0.1).then(lp.Linear(steps=10), at=5))
-        == "Sequence(schedules=(Constant(value=0.1), Linear(steps=10)), boundaries=(5,))"
+        == "Join(schedules=(Constant(value=0.1), Linear(steps=10)), boundaries=(5,))"
     )
 
 
@@ -744,7 +768,7 @@ def test_registry_and_spec_names_cover_the_public_shapes() -> None:
         lp.Step,
         lp.MultiStep,
         lp.Polynomial,
-        lp.Sequence,
+        lp.Join,
         lp.Product,
         lp.Clip,
     ):
@@ -815,41 +839,41 @@ INVALID: list[tuple[str, Callable[[], Any], type[Exception], str]] = [
     ("poly-nan-power", lambda: lp.Polynomial(steps=5, power=math.nan), ValueError, "power"),
     ("poly-negative-end", lambda: lp.Polynomial(steps=5, end=-0.5), ValueError, "end"),
     ("poly-bad-after", lambda: lp.Polynomial(steps=5, after=None), ValueError, "after"),
-    ("seq-empty", lambda: lp.Sequence(schedules=(), boundaries=()), ValueError, "schedules"),
-    ("seq-not-list", lambda: lp.Sequence(schedules=C, boundaries=()), TypeError, "schedules"),
+    ("seq-empty", lambda: lp.Join(schedules=(), boundaries=()), ValueError, "schedules"),
+    ("seq-not-list", lambda: lp.Join(schedules=C, boundaries=()), TypeError, "schedules"),
     (
         "seq-not-schedule",
-        lambda: lp.Sequence(schedules=(C, 0.5), boundaries=(1,)),
+        lambda: lp.Join(schedules=(C, 0.5), boundaries=(1,)),
         TypeError,
         "schedules[1]",
     ),
     (
         "seq-length",
-        lambda: lp.Sequence(schedules=(C, C), boundaries=(1, 2)),
+        lambda: lp.Join(schedules=(C, C), boundaries=(1, 2)),
         ValueError,
         "boundaries",
     ),
     (
         "seq-not-increasing",
-        lambda: lp.Sequence(schedules=(C, C, C), boundaries=(5, 5)),
+        lambda: lp.Join(schedules=(C, C, C), boundaries=(5, 5)),
         ValueError,
         "boundaries",
     ),
     (
         "seq-zero-boundary",
-        lambda: lp.Sequence(schedules=(C, C), boundaries=(0,)),
+        lambda: lp.Join(schedules=(C, C), boundaries=(0,)),
         ValueError,
         "boundaries[0]",
     ),
     (
         "seq-nan-boundary",
-        lambda: lp.Sequence(schedules=(C, C), boundaries=(math.nan,)),
+        lambda: lp.Join(schedules=(C, C), boundaries=(math.nan,)),
         ValueError,
         "boundaries[0]",
     ),
     (
         "seq-str-boundaries",
-        lambda: lp.Sequence(schedules=(C, C), boundaries="5"),
+        lambda: lp.Join(schedules=(C, C), boundaries="5"),
         TypeError,
         "boundaries",
     ),

@@ -31,8 +31,12 @@ VALID = [
         lp.warmup(lp.Cosine(steps=9500, end=0.01), steps=500),
     ),
     (
+        "Join(schedules=[Constant(value=0.1), Linear(steps=10)], boundaries=[5])",
+        lp.Join(schedules=(lp.Constant(value=0.1), lp.Linear(steps=10)), boundaries=(5,)),
+    ),
+    (  # Join's old name still parses
         "Sequence(schedules=[Constant(value=0.1), Linear(steps=10)], boundaries=[5])",
-        lp.Sequence(schedules=(lp.Constant(value=0.1), lp.Linear(steps=10)), boundaries=(5,)),
+        lp.Join(schedules=(lp.Constant(value=0.1), lp.Linear(steps=10)), boundaries=(5,)),
     ),
     (
         "Linear(steps=10, start=0.0, end=1.0).then(Cosine(steps=90), at=10)",

@@ -60,10 +60,10 @@ if TYPE_CHECKING:  # what type checkers and IDEs see; at run time, __getattr__ b
     from ._schedules import (
         Clip,
         Duration,
+        Join,
         Product,
         RunLength,
         Schedule,
-        Sequence,
         Unbound,
         _catalogue,
         _cyclic,
@@ -81,6 +81,11 @@ if TYPE_CHECKING:  # what type checkers and IDEs see; at run time, __getattr__ b
     from ._tensorize import tensorize
     from ._warmup import GradualWarmupScheduler, LinearAnnealingLR, Warmup
     from ._wsd import WSDScheduler
+
+    # Old names (lrplan._schedules.RENAMED): in no __all__, so ``from lrplan import *``
+    # binds only the new name. The one place in lrplan where ``Sequence`` is not
+    # collections.abc.Sequence.
+    Sequence = Join
 
 __version__ = "0.1.0"
 
@@ -102,6 +107,7 @@ if TYPE_CHECKING:
         "ExponentialLR",
         "GradualWarmupScheduler",
         "HFScheduledLR",
+        "Join",
         "LRScheduler",
         "LambdaLR",
         "LinearAnnealingLR",
@@ -116,7 +122,6 @@ if TYPE_CHECKING:
         "RunLength",
         "Schedule",
         "ScheduledLR",
-        "Sequence",
         "SequentialLR",
         "StepLR",
         "Unbound",
@@ -222,6 +227,8 @@ if not TYPE_CHECKING:
             value = _public_names()
         elif not name.startswith("_") and name in importlib.import_module(_PURE).EXPORTS:
             value = getattr(importlib.import_module(_PURE), name)
+        elif name in importlib.import_module(_PURE).RENAMED:  # an old name: not in __all__
+            value = __getattr__(importlib.import_module(_PURE).RENAMED[name])
         else:
             raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
         globals()[name] = value  # later lookups find it without this function

@@ -34,8 +34,17 @@ from torch.optim import Optimizer
 
 from ._driver import ScheduleDriven
 from ._groups import as_float, read, read_all
-from ._schedules import Constant, Cosine, Exponential, Linear, MultiStep, Polynomial, Schedule, Step
-from ._schedules import Sequence as SequenceSchedule
+from ._schedules import (
+    Constant,
+    Cosine,
+    Exponential,
+    Join,
+    Linear,
+    MultiStep,
+    Polynomial,
+    Schedule,
+    Step,
+)
 from ._schedules._core import check_real
 from ._schedules._ops import SCALAR as _SCALAR_OPS
 from ._schedules._ops import Ops
@@ -516,7 +525,7 @@ class ConstantLR(_TorchRecursion, _torch.ConstantLR):
     """Scale the lr by ``factor`` until ``total_iters``: torch's ``ConstantLR``.
 
     Closed form ``base * factor`` for ``epoch < total_iters``, then ``base``
-    (a :class:`lrplan.Sequence` of two constants). Chained, it multiplies the
+    (a :class:`lrplan.Join` of two constants). Chained, it multiplies the
     current lr by ``factor`` at epoch 0 and by ``1 / factor`` at ``total_iters``,
     as torch's does.
 
@@ -525,7 +534,7 @@ class ConstantLR(_TorchRecursion, _torch.ConstantLR):
     zero at ``total_iters``) and ``total_iters < 1`` (torch then holds
     ``factor`` forever under ``step()`` but returns ``base`` under
     ``step(epoch)``). For a phase at exactly 0, use ``lrplan.Constant(value=0)``
-    in a :class:`lrplan.Sequence`.
+    in a :class:`lrplan.Join`.
 
     Example:
         >>> import torch, lrplan
@@ -559,14 +568,14 @@ class ConstantLR(_TorchRecursion, _torch.ConstantLR):
             raise ValueError(
                 "ConstantLR: factor must be in (0, 1], got 0 (torch accepts 0 and then divides "
                 "by zero at total_iters; for a phase at lr 0 use lrplan.Constant(value=0) in a "
-                "lrplan.Sequence)"
+                "lrplan.Join)"
             )
         self.factor = f
         self.total_iters = _integral(owner, "total_iters", total_iters, lo=1)
         super().__init__(optimizer, last_epoch, verbose)
 
     def _make_schedule(self, group_index: int, base: float) -> Schedule:
-        return SequenceSchedule(
+        return Join(
             schedules=(Constant(value=self.factor), Constant(value=1.0)),
             boundaries=(self.total_iters,),
         )

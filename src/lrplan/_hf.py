@@ -3,7 +3,7 @@
 Every name that ``transformers.get_scheduler`` accepts (except the experimental
 ``greedy``) maps to a pure, closed-form :class:`~lrplan.Schedule` of multipliers,
 built from lrplan's shapes (:class:`~lrplan.Linear`, :class:`~lrplan.Cosine`,
-:class:`~lrplan.Polynomial`, :class:`~lrplan.Constant`, :class:`~lrplan.Sequence`,
+:class:`~lrplan.Polynomial`, :class:`~lrplan.Constant`, :class:`~lrplan.Join`,
 :class:`~lrplan.InverseSqrt`, and :class:`~lrplan.Shift` for HF's off-by-one
 cosine), plus two small private shapes for what those cannot express exactly (HF's
 hard restarts and the 1-sqrt ramps of its warmup-stable-decay). The formulas are
@@ -44,10 +44,10 @@ from ._schedules import (
     Cosine,
     FiniteShape,
     InverseSqrt,
+    Join,
     Linear,
     Polynomial,
     Schedule,
-    Sequence,
     Shift,
 )
 from ._schedules._core import check_int, check_real
@@ -170,7 +170,7 @@ def _periodic_cosine(period_steps: float, cycles: float, end: float = 0.0) -> Sc
 
 
 def _join(pieces: list[tuple[float, Schedule]]) -> Schedule:
-    """A Sequence of ``(length, schedule)`` pieces; empty pieces are dropped.
+    """A :class:`Join` of ``(length, schedule)`` pieces; empty pieces are dropped.
 
     The last piece's length is ignored (it runs forever).
     """
@@ -182,7 +182,7 @@ def _join(pieces: list[tuple[float, Schedule]]) -> Schedule:
     for n, _ in kept[:-1]:
         t += n
         bounds.append(t)
-    return Sequence(schedules=[s for _, s in kept], boundaries=bounds)
+    return Join(schedules=[s for _, s in kept], boundaries=bounds)
 
 
 def _hf_warmup(w: int) -> Schedule:

@@ -15,6 +15,7 @@ Grammar accepted by :func:`parse_spec`::
               | number | string | True | False | None
               | "-" expr | "[" expr, ... "]" | "(" expr, ... ")"
     call     := NAME "(" args ")"                  # NAME in lrplan._schedules.SPEC_NAMES
+                                                   # (or an old name in RENAMED)
               | expr "." ("then" | "clip" | "floor") "(" args ")"
     args     := positional and keyword arguments (no *args, no **kwargs)
 
@@ -57,12 +58,14 @@ class SpecError(ValueError):
 
 
 def _allowed_names() -> Mapping[str, Callable[..., Any]]:
-    names: Mapping[str, Callable[..., Any]] = _schedules.SPEC_NAMES
-    return names
+    """:data:`~lrplan._schedules.SPEC_NAMES`, and the old names of renamed classes
+    (``Sequence`` for ``Join``), so that specs written before a rename still parse."""
+    names = _schedules.SPEC_NAMES
+    return {**names, **{old: names[new] for old, new in _schedules.RENAMED.items()}}
 
 
 def _allowed_help() -> str:
-    names = ", ".join(sorted(_allowed_names()))
+    names = ", ".join(sorted(_schedules.SPEC_NAMES))  # the current names only
     methods = ", ".join(f".{m}()" for m in SPEC_METHODS)
     return f"allowed names: {names}; allowed methods on a schedule: {methods}"
 

@@ -13,7 +13,7 @@ Errors go to stderr as one ``lrplan: error: ...`` line naming the problem.
 Example:
     >>> from lrplan.cli import main
     >>> main(["show", "warmup(Cosine(steps=90, end=0.1), steps=10)"])  # doctest: +ELLIPSIS
-    Sequence(schedules=(Linear(steps=10, start=0.0, end=1.0), Cosine(steps=90, end=0.1)), ...)
+    Join(schedules=(Linear(steps=10, start=0.0, end=1.0), Cosine(steps=90, end=0.1)), ...)
     key points over steps 0..100; lr multiplier (× base lr)
     <BLANKLINE>
     point     step  value

@@ -26,7 +26,7 @@ from typing import Any
 
 from . import _catalogue, _cyclic, _shapes, _timemaps
 from ._catalogue import *  # noqa: F403  (each shape module's __all__: its public shapes)
-from ._core import Clip, Product, Schedule, Sequence, Unbound, registry
+from ._core import Clip, Join, Product, Schedule, Unbound, registry
 from ._cyclic import *  # noqa: F403
 from ._ramp import ramp, warmup
 from ._shapes import *  # noqa: F403
@@ -37,15 +37,16 @@ from ._timemaps import large_batch, per_iteration
 
 __all__ = [
     "EXPORTS",
+    "RENAMED",
     "SPEC_FUNCTIONS",
     "SPEC_NAMES",
     "Clip",
     "Duration",
     "FiniteShape",
+    "Join",
     "Product",
     "RunLength",
     "Schedule",
-    "Sequence",
     "Unbound",
     "epochs",
     "fraction",
@@ -59,13 +60,22 @@ __all__ += _catalogue.__all__
 __all__ += _timemaps.__all__
 
 #: Names of this package for lrplan's own modules only: lrplan does not export them.
-_INTERNAL = frozenset({"EXPORTS", "SPEC_FUNCTIONS", "SPEC_NAMES", "FiniteShape", "registry"})
+_INTERNAL = frozenset(
+    {"EXPORTS", "RENAMED", "SPEC_FUNCTIONS", "SPEC_NAMES", "FiniteShape", "registry"}
+)
 
 #: Every name ``lrplan`` exports from the pure layer: the value type, its combinators,
 #: the durations and warmup (listed above), then the ``__all__`` of each module that
 #: holds shapes. A shape added to one of those modules (and to its ``__all__``) is
 #: exported with no other edit.
 EXPORTS: tuple[str, ...] = tuple(n for n in __all__ if n not in _INTERNAL)
+
+#: Old names of public classes, each with the name it has now. ``lrplan.<old>``,
+#: ``from lrplan import <old>`` and ``<old>(...)`` in a spec string still give the class,
+#: but an old name is in no ``__all__`` (so ``from lrplan import *`` binds only the new
+#: one) and not in :data:`SPEC_NAMES`, and only ``lrplan`` itself binds it (for type
+#: checkers, and on first use): ``Sequence`` would shadow ``collections.abc.Sequence``.
+RENAMED: dict[str, str] = {"Sequence": "Join"}
 
 #: The functions a spec string may call besides the schedule classes.
 SPEC_FUNCTIONS: tuple[Callable[..., Any], ...] = (

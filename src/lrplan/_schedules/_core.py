@@ -6,7 +6,7 @@ fields are all keyword-only, so ``repr`` reads like the constructor call, ``==``
 compares parameters, and pickling works out of the box.
 
 This module holds what the value type itself needs: :class:`Schedule`, the
-combinators its operators build (:class:`Sequence`, :class:`Product`, :class:`Clip`
+combinators its operators build (:class:`Join`, :class:`Product`, :class:`Clip`
 and :class:`Constant` for ``0.5 * s``), and :class:`Unbound`, which
 ``Schedule.__new__`` returns when an argument is a duration in epochs or a fraction
 of the run. It imports only :mod:`._ops`, :mod:`._validate` and :mod:`._time` (the
@@ -35,9 +35,9 @@ __all__ = [
     "AFTER_POLICIES",
     "Clip",
     "Constant",
+    "Join",
     "Product",
     "Schedule",
-    "Sequence",
     "Unbound",
     "check_int",
     "check_real",
@@ -255,7 +255,7 @@ class Schedule:
 
     # -- combinators ---------------------------------------------------------------------
 
-    def then(self, other: Schedule, *, at: float) -> Sequence:
+    def then(self, other: Schedule, *, at: float) -> Join:
         """Switch to ``other`` at time ``at``; ``other``'s clock starts at 0 there.
 
         Example:
@@ -264,9 +264,9 @@ class Schedule:
             >>> s(5), s(10), s(99)
             (0.5, 0.5, 0.5)
         """
-        if isinstance(self, Sequence):
-            return Sequence(schedules=(*self.schedules, other), boundaries=(*self.boundaries_, at))
-        return Sequence(schedules=(self, other), boundaries=(at,))
+        if isinstance(self, Join):
+            return Join(schedules=(*self.schedules, other), boundaries=(*self.switches, at))
+        return Join(schedules=(self, other), boundaries=(at,))
 
     def __mul__(self, other: Schedule | float) -> Product:
         if isinstance(other, Schedule):
@@ -307,28 +307,40 @@ def _schedule_tuple(owner: str, name: str, value: Any) -> tuple[Schedule, ...]:
 
 
 @dataclasses.dataclass(frozen=True, kw_only=True, repr=False)
-class Sequence(Schedule):
+class Join(Schedule):
     """Run ``schedules[i]`` between ``boundaries[i-1]`` and ``boundaries[i]``.
 
     The clock restarts at every boundary: at time ``t`` in phase ``i`` the value is
-    ``schedules[i](t - boundaries[i-1])`` (optax's ``join_schedules`` and torch's
-    ``SequentialLR`` work the same way). The last schedule runs to the end.
+    ``schedules[i](t - boundaries[i-1])``, as in optax's ``join_schedules`` (hence the
+    name) and torch's ``SequentialLR``. The last schedule runs to the end.
+    ``a.then(b, at=n)`` builds one.
+
+    ``switches`` holds the ``boundaries`` given to the constructor (and written to the
+    config under that key): the times where one schedule hands over to the next. The
+    method :meth:`boundaries` returns those and also every boundary of the inner
+    schedules, moved to where their phases start, for plots and tables.
+
+    ``Sequence``, the old name of this class, still works (``lrplan.Sequence`` and
+    ``Sequence(...)`` in spec strings); the config ``"type"`` is still ``"sequence"``,
+    so saved configs and checkpoints load unchanged.
 
     Example:
         >>> import lrplan as lp
-        >>> s = lp.Sequence(
-        ...     schedules=(lp.Constant(value=0.1), lp.Linear(steps=10)), boundaries=(5,)
-        ... )
+        >>> s = lp.Join(schedules=(lp.Constant(value=0.1), lp.Linear(steps=10)), boundaries=(5,))
         >>> s(4), s(5), s(10), s(15)
         (0.1, 1.0, 0.5, 0.0)
+        >>> inner = lp.Constant(value=1.0).then(lp.Linear(steps=10), at=3)
+        >>> t = lp.Join(schedules=(lp.Constant(value=0.1), inner), boundaries=(5,))
+        >>> t.switches, t.boundaries()
+        ((5,), [5, 8])
     """
 
     type_name: ClassVar[str] = "sequence"
     schedules: tuple[Schedule, ...]
-    boundaries_: tuple[float, ...]  # the constructor and configs call it ``boundaries``
+    switches: tuple[float, ...]  # the constructor and configs call it ``boundaries``
 
     def __init__(self, *, schedules: Iterable[Schedule], boundaries: Iterable[float]) -> None:
-        owner = "Sequence"
+        owner = "Join"
         scheds = _schedule_tuple(owner, "schedules", schedules)
         if not scheds:
             raise ValueError(f"{owner}: schedules must hold at least one schedule")
@@ -346,12 +358,12 @@ class Sequence(Schedule):
         if any(b >= c for b, c in itertools.pairwise(bounds)):
             raise ValueError(f"{owner}: boundaries must be strictly increasing, got {list(bounds)}")
         object.__setattr__(self, "schedules", scheds)
-        object.__setattr__(self, "boundaries_", bounds)
+        object.__setattr__(self, "switches", bounds)
 
     @functools.cached_property
     def _starts(self) -> tuple[float, ...]:
-        """Where each phase starts: ``(0, *boundaries)`` (computed once)."""
-        return (0.0, *self.boundaries_)
+        """Where each phase starts: ``(0, *switches)`` (computed once)."""
+        return (0.0, *self.switches)
 
     def _at(self, t: Any, xp: Ops) -> Any:
         starts = self._starts
@@ -375,11 +387,11 @@ class Sequence(Schedule):
     @property
     def duration(self) -> float | None:
         last = self.schedules[-1].duration
-        return None if last is None else self.boundaries_[-1] + last if self.boundaries_ else last
+        return None if last is None else self.switches[-1] + last if self.switches else last
 
     def boundaries(self) -> list[float]:
-        starts = (0.0, *self.boundaries_)
-        out: set[float] = set(self.boundaries_)
+        starts = self._starts
+        out: set[float] = set(self.switches)
         for start, s in zip(starts, self.schedules, strict=True):
             out.update(start + b for b in s.boundaries())
         return sorted(out)
@@ -388,7 +400,7 @@ class Sequence(Schedule):
         return {
             "type": self.type_name,
             "schedules": [s.to_config() for s in self.schedules],
-            "boundaries": list(self.boundaries_),
+            "boundaries": list(self.switches),
         }
 
     @classmethod
@@ -396,7 +408,7 @@ class Sequence(Schedule):
         return {"schedules", "boundaries"}
 
     def __repr__(self) -> str:
-        return f"Sequence(schedules={self.schedules!r}, boundaries={self.boundaries_!r})"
+        return f"Join(schedules={self.schedules!r}, boundaries={self.switches!r})"
 
 
 @dataclasses.dataclass(frozen=True, kw_only=True, repr=False)

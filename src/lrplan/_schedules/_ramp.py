@@ -11,7 +11,7 @@ ramp is the catalogue's :class:`~lrplan.ExponentialRamp`.
 from __future__ import annotations
 
 from ._catalogue import ExponentialRamp
-from ._core import Constant, Schedule, Sequence, check_real, defer_if_unbound, deferrable
+from ._core import Constant, Join, Schedule, check_real, defer_if_unbound, deferrable
 from ._shapes import Cosine, Exponential, Linear, _nonneg
 
 __all__ = ["WARMUP_SHAPES", "ramp", "warmup"]
@@ -62,7 +62,7 @@ def _geometric(steps: float, start: float, end: float) -> Schedule:
             f"end must both be > 0 (got start={a}, end={b}); use 'exponential' to ramp from 0"
         )
     grow = Exponential(gamma=(b / a) ** (1.0 / n), start=a)
-    return Sequence(schedules=(grow, Constant(value=b)), boundaries=(n,))
+    return Join(schedules=(grow, Constant(value=b)), boundaries=(n,))
 
 
 @deferrable
@@ -71,7 +71,7 @@ def warmup(
 ) -> Schedule:
     """Ramp from ``start`` up to ``schedule(0)`` over ``steps``, then run ``schedule``.
 
-    The result is a :class:`Sequence`; ``schedule``'s clock starts when the warmup
+    The result is a :class:`Join`; ``schedule``'s clock starts when the warmup
     ends, and the hand-off is continuous. ``steps=0`` returns ``schedule`` itself.
     ``shape`` is ``"linear"``, ``"cosine"`` (a half-cosine ramp),
     ``"exponential"`` (a saturating ``1 - exp`` ramp) or ``"geometric"`` (the same
@@ -97,4 +97,4 @@ def warmup(
     if n == 0:
         return schedule
     ramp_ = ramp(shape, steps=n, start=s0, end=schedule(0))
-    return Sequence(schedules=(ramp_, schedule), boundaries=(n,))
+    return Join(schedules=(ramp_, schedule), boundaries=(n,))

@@ -10,7 +10,7 @@ plain step counts) and resolved **once**, when the plan is bound to a run:
     warmup(schedule=Cosine(steps=fraction(1) - epochs(2)), steps=epochs(2))
     >>> bound = plan.bind(epochs=10, batches_per_epoch=100, accumulation=4)
     >>> bound
-    Sequence(schedules=(Linear(steps=50, start=0.0, end=1.0), Cosine(steps=200)), boundaries=(50,))
+    Join(schedules=(Linear(steps=50, start=0.0, end=1.0), Cosine(steps=200)), boundaries=(50,))
 
 A plan with durations is an :class:`~lrplan.Unbound` schedule (defined with the value
 type, in :mod:`lrplan._schedules._core`): a record of the constructor call, with a

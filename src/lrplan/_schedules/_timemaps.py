@@ -14,7 +14,7 @@ import math
 import sys
 from typing import Any, ClassVar
 
-from ._core import Schedule, Sequence, check_int, check_real, defer_if_unbound, deferrable
+from ._core import Join, Schedule, check_int, check_real, defer_if_unbound, deferrable
 from ._ops import SCALAR, Ops
 from ._shapes import Constant, Linear
 from ._time import epochs
@@ -344,4 +344,4 @@ def large_batch(
     if w == 0:
         return main
     ramp = Linear(steps=w, start=1.0, end=main(w))
-    return Sequence(schedules=(ramp, Shift(schedule=main, by=-w)), boundaries=(w,))
+    return Join(schedules=(ramp, Shift(schedule=main, by=-w)), boundaries=(w,))
