@@ -280,6 +280,7 @@ class LRScheduler(_TorchLRScheduler):
         self._update_lr(epoch)
 
     def _update_lr(self, epoch: int | float | None = None) -> None:
+        """Ask ``get_lr()`` (or, for ``epoch``, the closed form) within the step; write."""
         self._get_lr_called_within_step = True
         try:
             if epoch is None:
