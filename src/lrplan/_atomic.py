@@ -19,7 +19,7 @@ from typing import Any
 import torch
 from torch.optim import Optimizer
 
-__all__ = ["atomic_load", "load_child"]
+__all__ = ["accepts_policy", "atomic_load", "load_child"]
 
 
 def _snapshot_value(v: Any) -> Any:
@@ -84,13 +84,14 @@ def load_child(child: Any, state: Any, on_config_change: str = "error") -> None:
     lrplan's schedulers take ``on_config_change``; torch's own do not (they have no
     config check), so the policy only reaches those that can apply it.
     """
-    if on_config_change != "error" and _accepts_policy(child):
+    if on_config_change != "error" and accepts_policy(child):
         child.load_state_dict(state, on_config_change=on_config_change)
     else:
         child.load_state_dict(state)
 
 
-def _accepts_policy(child: Any) -> bool:
+def accepts_policy(child: Any) -> bool:
+    """Whether ``child.load_state_dict`` accepts ``on_config_change`` (lrplan's do)."""
     try:
         params = inspect.signature(child.load_state_dict).parameters
     except (TypeError, ValueError):

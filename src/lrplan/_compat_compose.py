@@ -30,7 +30,6 @@ lrplan's children), so ``torch.load(weights_only=True)`` reads it.
 from __future__ import annotations
 
 import copy
-import inspect
 import itertools
 import numbers
 import warnings
@@ -41,7 +40,7 @@ from typing import Any
 import torch.optim.lr_scheduler as _torch
 from torch.optim import Optimizer
 
-from ._atomic import atomic_load
+from ._atomic import accepts_policy, atomic_load
 from ._driver import _POLICIES, STATE_FORMAT, STATE_VERSION, LRScheduler, check_state_mapping
 from ._groups import check_last_epoch, copy_value, read, write
 
@@ -176,7 +175,7 @@ class _Composite(LRScheduler):
             for child, sub in zip(self._schedulers, st["_schedulers"], strict=True):
                 # torch's children alias what they load (``__dict__.update``): a copy.
                 sub = copy.deepcopy(sub)
-                if on_config_change is not None and _takes_policy(child):
+                if on_config_change is not None and accepts_policy(child):
                     child.load_state_dict(sub, on_config_change=on_config_change)
                 else:
                     child.load_state_dict(sub)
@@ -226,17 +225,6 @@ def _normalise(owner: str, state: Any, n_children: int) -> dict[str, Any]:
             f"{owner} has {n_children} schedulers"
         )
     return st
-
-
-def _takes_policy(child: Any) -> bool:
-    """Whether ``child.load_state_dict`` accepts ``on_config_change`` (lrplan's do)."""
-    try:
-        params = inspect.signature(child.load_state_dict).parameters
-    except (TypeError, ValueError):
-        return False
-    return "on_config_change" in params or any(
-        p.kind is inspect.Parameter.VAR_KEYWORD for p in params.values()
-    )
 
 
 def _check_milestones(owner: str, milestones: Sequence[Any], n_children: int) -> list[int]:

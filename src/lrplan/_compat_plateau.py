@@ -21,6 +21,7 @@ from ._driver import (
     ConfigChangePolicy,
     LRScheduler,
     _same,
+    check_state_header,
     check_state_mapping,
     fingerprint,
 )
@@ -340,12 +341,7 @@ class ReduceLROnPlateau(LRScheduler, _TorchPlateau):
         else:
             lp = st.pop("lrplan", None)
         if isinstance(lp, Mapping):
-            if lp.get("format") != STATE_FORMAT or lp.get("version") != STATE_VERSION:
-                raise ValueError(
-                    f"{owner}.load_state_dict: state format {lp.get('format')!r} version "
-                    f"{lp.get('version')!r} is not supported (this lrplan reads "
-                    f"{STATE_FORMAT!r} version {STATE_VERSION})"
-                )
+            check_state_header(owner, lp)
             # (A different last_epoch: torch's class loaded the state and stepped on.)
             if lp.get("last_epoch", st.get("last_epoch")) == st.get("last_epoch") and (
                 lp.get("class") != owner

@@ -889,6 +889,17 @@ def check_state_mapping(owner: str, state: Any) -> Mapping[str, Any]:
     return state
 
 
+def check_state_header(owner: str, lp: Mapping[str, Any]) -> None:
+    """Refuse lrplan's part of a state (``state["lrplan"]``) in a format this lrplan
+    does not read."""
+    if lp.get("format") != STATE_FORMAT or lp.get("version") != STATE_VERSION:
+        raise ValueError(
+            f"{owner}.load_state_dict: state format {lp.get('format')!r} version "
+            f"{lp.get('version')!r} is not supported (this lrplan reads "
+            f"{STATE_FORMAT!r} version {STATE_VERSION})"
+        )
+
+
 def _normalise_state(owner: str, state: Any, key: str, n_groups: int) -> dict[str, Any]:
     """A scheduler state in today's layout: torch's keys, plus ``"lrplan"`` when lrplan
     saved it. lrplan's version-1 layout is converted; a nested ``"lrplan"`` part that
@@ -908,12 +919,7 @@ def _normalise_state(owner: str, state: Any, key: str, n_groups: int) -> dict[st
         }
     lp = st.get("lrplan")
     if isinstance(lp, Mapping):
-        if lp.get("format") != STATE_FORMAT or lp.get("version") != STATE_VERSION:
-            raise ValueError(
-                f"{owner}.load_state_dict: state format {lp.get('format')!r} version "
-                f"{lp.get('version')!r} is not supported (this lrplan reads "
-                f"{STATE_FORMAT!r} version {STATE_VERSION})"
-            )
+        check_state_header(owner, lp)
         if lp.get("last_epoch") != st.get("last_epoch"):
             lp = None  # torch's class loaded and stepped this state: its keys are current
         else:
