@@ -137,7 +137,7 @@ class _CyclesMomentum(ScheduleDriven):
             if id(s) not in seen:
                 seen[id(s)] = check_value(owner, key, i, t, s(t))
         if len(seen) == 1:
-            self._write(key, [*seen.values()] * n)
+            self._write(key, [*seen.values()] * n, same=True)
         else:
             self._write(key, [seen[id(s)] for s in schedules])
 

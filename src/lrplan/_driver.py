@@ -639,10 +639,13 @@ class ScheduleDriven(LRScheduler):
                 f"{type(self).__name__}: {len(values)} values for {len(groups)} param groups"
             )
         values = list(map(float, values))
-        if not values or not (min(values) >= 0.0 and sum(values) < math.inf):
+        # One value for every group (one schedule, equal bases) is checked once.
+        same = bool(values) and values.count(values[0]) == len(values)
+        checked = values[:1] if same else values
+        if not checked or not (min(checked) >= 0.0 and sum(checked) < math.inf):
             for i, v in enumerate(values):
                 check_value(type(self).__name__, key, i, self.last_epoch, v)
-        stored = self._write(key, values)
+        stored = self._write(key, values, same)
         if self._verbose:
             last = self._last_values
             self._log(
@@ -655,11 +658,12 @@ class ScheduleDriven(LRScheduler):
         self._written = self._last_values = stored
         self._written_t = self.last_epoch
 
-    def _write(self, key: str, values: list[float]) -> list[float]:
+    def _write(self, key: str, values: list[float], same: bool = False) -> list[float]:
         """Write one checked float per group under ``key``; return what the groups hold.
 
         Numbers are assigned. Tensors are filled in place: each on its own, or, after
-        :func:`lrplan.tensorize`, all at once in their shared buffer.
+        :func:`lrplan.tensorize`, all at once in their shared buffer (``same``: every
+        value is the same).
         """
         groups = self.optimizer.param_groups
         raw = read_all(groups, key)
@@ -677,8 +681,8 @@ class ScheduleDriven(LRScheduler):
         if buf.dtype is not torch.float64:  # float64 holds every finite float
             for i, r in enumerate(raw):
                 check_fits(owner, key, i, t, r, values[i])
-        if values.count(values[0]) == len(values):
-            buf.fill_(values[0])  # one value for every group (one schedule, equal bases)
+        if same:
+            buf.fill_(values[0])
         else:
             buf.copy_(torch.tensor(values, dtype=buf.dtype))
         stored: list[float] = values if buf.dtype is torch.float64 else buf.tolist()
