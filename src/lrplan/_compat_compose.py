@@ -42,7 +42,7 @@ from torch.optim import Optimizer
 
 from ._atomic import accepts_policy, atomic_load
 from ._driver import _POLICIES, STATE_FORMAT, STATE_VERSION, LRScheduler, check_state_mapping
-from ._groups import check_last_epoch, copy_value, read, write
+from ._groups import check_last_epoch, copy_all, write
 
 __all__ = ["ChainedScheduler", "SequentialLR"]
 
@@ -94,7 +94,7 @@ def _restart(scheduler: Any) -> None:
     else:
         for child in scheduler._schedulers:
             _restart(child)
-        scheduler._last_lr = [copy_value(read(g, "lr")) for g in scheduler.optimizer.param_groups]
+        scheduler._last_lr = copy_all(scheduler.optimizer.param_groups, "lr")
 
 
 def _check_children(owner: str, optimizer: Any, schedulers: Sequence[Any]) -> None:
@@ -430,7 +430,7 @@ class ChainedScheduler(_Composite, _torch.ChainedScheduler):
 
     def _record(self) -> None:
         """torch's record: copies of what the groups hold now."""
-        self._last_lr = [copy_value(read(g, "lr")) for g in self.optimizer.param_groups]
+        self._last_lr = copy_all(self.optimizer.param_groups, "lr")
 
     def step(self) -> None:  # type: ignore[override]
         """Step every child, in order."""

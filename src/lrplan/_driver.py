@@ -59,6 +59,7 @@ from ._groups import (
     check_last_epoch,
     check_time,
     check_value,
+    copy_all,
     copy_value,
     packed_buffer,
     read,
@@ -304,7 +305,7 @@ class LRScheduler(_TorchLRScheduler):
             )
         for group, value in zip(groups, values, strict=True):
             write(group, self.key, value)
-        self._last_lr = [copy_value(read(g, self.key)) for g in groups]
+        self._last_lr = copy_all(groups, self.key)
         if self._verbose:
             self._log(dict(enumerate(self._last_lr)))
 

@@ -25,6 +25,7 @@ __all__ = [
     "check_last_epoch",
     "check_time",
     "check_value",
+    "copy_all",
     "copy_value",
     "packed_buffer",
     "read",
@@ -59,6 +60,14 @@ def as_float(value: Any) -> float:
 def copy_value(value: Any) -> Any:
     """A copy that never aliases ``value`` (tensors are cloned)."""
     return value.detach().clone() if isinstance(value, torch.Tensor) else value
+
+
+def copy_all(groups: Sequence[Mapping[str, Any]], key: str) -> list[Any]:
+    """Every group's value of ``key``, as copies that never alias it (torch's ``_last_lr``)."""
+    values = read_all(groups, key)
+    if any(isinstance(v, torch.Tensor) for v in values):
+        return [copy_value(v) for v in values]
+    return values  # numbers: immutable, a new list is copy enough
 
 
 def write(group: dict[str, Any], key: str, value: Any) -> None:
