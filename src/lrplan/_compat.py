@@ -33,7 +33,7 @@ import torch.optim.lr_scheduler as _torch
 from torch.optim import Optimizer
 
 from ._driver import ScheduleDriven
-from ._groups import as_float, read, read_all
+from ._groups import as_float, read, read_floats
 from ._schedules import (
     Constant,
     Cosine,
@@ -412,7 +412,7 @@ class MultiplicativeLR(_LambdaScheduler, _torch.MultiplicativeLR):
             # torch's initial step: the base, or (resuming) the lr held; no call of f.
             if t_prev < 0:
                 return super()._next_values(t_prev, t)
-            return [as_float(read(g, self.key)) for g in self.optimizer.param_groups]
+            return read_floats(self.optimizer.param_groups, self.key)
         # Every other step is the recursive rule lr *= f(t): step(), step(epoch) and
         # SequentialLR's restart of this child. A function shared by several groups
         # is called once per step.
@@ -426,7 +426,7 @@ class MultiplicativeLR(_LambdaScheduler, _torch.MultiplicativeLR):
             if id(fn) not in factors:
                 factors[id(fn)] = float(fn(arg))
         self._chained = [True] * len(groups)
-        current = map(as_float, read_all(groups, self.key))
+        current = read_floats(groups, self.key)
         return [cur * factors[id(fn)] for cur, fn in zip(current, fns, strict=True)]
 
     def _get_closed_form_lr(self) -> list[Any]:

@@ -64,6 +64,7 @@ from ._groups import (
     packed_buffer,
     read,
     read_all,
+    read_floats,
     write,
     write_all,
 )
@@ -738,7 +739,7 @@ class ScheduleDriven(LRScheduler):
         # then restores the same values in any load order, and a change not yet seen
         # by a step is marked for relative mode, as the next step() would have done.
         n = len(self._written)
-        current = [as_float(read(g, self.key)) for g in self.optimizer.param_groups[:n]]
+        current = read_floats(self.optimizer.param_groups[:n], self.key)
         chained = [
             bool(c) or (self._chainable and v != w)
             for c, v, w in zip(self._chained, current, self._written, strict=True)
@@ -864,7 +865,7 @@ class ScheduleDriven(LRScheduler):
             # closed form continues on it; one that holds something else continues
             # from it, as torch's recursion would.
             self._expect_closed(t)
-            now = [as_float(read(g, self.key)) for g in self.optimizer.param_groups]
+            now = read_floats(self.optimizer.param_groups, self.key)
             self._chained = [
                 self._chainable and not math.isclose(v, w, rel_tol=1e-12, abs_tol=0.0)
                 for v, w in zip(now, self._written, strict=True)

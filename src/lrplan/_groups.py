@@ -30,6 +30,7 @@ __all__ = [
     "packed_buffer",
     "read",
     "read_all",
+    "read_floats",
     "write",
     "write_all",
 ]
@@ -50,6 +51,11 @@ def read_all(groups: Sequence[Mapping[str, Any]], key: str) -> list[Any]:
     if idx is None:
         return list(map(operator.itemgetter(key), groups))
     return [g["betas"][idx] for g in groups]
+
+
+def read_floats(groups: Sequence[Mapping[str, Any]], key: str) -> list[float]:
+    """Every group's value of ``key`` as a Python float."""
+    return list(map(as_float, read_all(groups, key)))
 
 
 def as_float(value: Any) -> float:

@@ -20,7 +20,7 @@ from torch.optim.lr_scheduler import ReduceLROnPlateau as _TorchPlateau
 
 from ._atomic import atomic_load, load_child
 from ._driver import ConfigChangePolicy, ScheduleDriven, _warn_get_lr_outside_step
-from ._groups import as_float, check_time, read, write
+from ._groups import as_float, check_time, read_floats, write
 from ._schedules import Constant, Linear, Schedule, ramp
 from ._schedules._core import check_int, check_real
 
@@ -96,7 +96,7 @@ class _HandOff(ScheduleDriven):
         self._at = at
         self.metric_driven = inner is not None and is_metric_driven(inner)
         # The inner's step 0: the lrs it wrote, and its full state (plain data).
-        self._targets: list[float] = [as_float(read(g, "lr")) for g in optimizer.param_groups]
+        self._targets: list[float] = read_floats(optimizer.param_groups, "lr")
         self._inner_initial = None if inner is None else copy.deepcopy(inner.state_dict())
         self._inner_k: float | None = None
 
@@ -105,7 +105,7 @@ class _HandOff(ScheduleDriven):
         return getattr(self, self._inner_name)
 
     def _lrs(self) -> list[float]:
-        return [as_float(read(g, "lr")) for g in self.optimizer.param_groups]
+        return read_floats(self.optimizer.param_groups, "lr")
 
     def _set_lrs(self, values: list[float]) -> None:
         for group, v in zip(self.optimizer.param_groups, values, strict=True):
