@@ -77,11 +77,12 @@ def _check_time_array(ts: Any) -> npt.NDArray[np.float64]:
 # --------------------------------------------------------------------------- the value type
 
 
-def _to_plain(value: Any) -> Any:
-    if isinstance(value, Schedule):
+def _plain(value: Any) -> Any:
+    """A field or argument as plain data: schedules and durations as their configs."""
+    if isinstance(value, Duration | Schedule):
         return value.to_config()
     if isinstance(value, tuple | list):
-        return [_to_plain(v) for v in value]
+        return [_plain(v) for v in value]
     return value
 
 
@@ -192,7 +193,7 @@ class Schedule:
         """Plain data (``{"type": ..., field: value}``) that :meth:`from_config` rebuilds."""
         cfg: dict[str, Any] = {"type": self.type_name}
         for f in dataclasses.fields(self):  # type: ignore[arg-type]
-            cfg[f.name] = _to_plain(getattr(self, f.name))
+            cfg[f.name] = _plain(getattr(self, f.name))
         return cfg
 
     @staticmethod
@@ -541,14 +542,6 @@ def deferrable(fn: F) -> F:
 def _freeze(value: Any) -> Any:
     if isinstance(value, list | tuple):
         return tuple(_freeze(v) for v in value)
-    return value
-
-
-def _plain(value: Any) -> Any:
-    if isinstance(value, Duration | Schedule):
-        return value.to_config()
-    if isinstance(value, tuple | list):
-        return [_plain(v) for v in value]
     return value
 
 
