@@ -73,6 +73,22 @@ def train_step(model: torch.nn.Module, opt: torch.optim.Optimizer, t: int) -> No
     opt.step()
 
 
+def backbone_and_head() -> tuple[list[torch.nn.Parameter], list[torch.nn.Parameter]]:
+    """Two small parameter lists (seeded), for optimizers with two param groups."""
+    torch.manual_seed(0)
+    backbone = [torch.nn.Parameter(torch.randn(4, 3)), torch.nn.Parameter(torch.randn(4))]
+    head = [torch.nn.Parameter(torch.randn(2, 4))]
+    return backbone, head
+
+
+def unit_grad_step(opt: torch.optim.Optimizer) -> None:
+    """``opt.step()`` with every gradient set to ones."""
+    for g in opt.param_groups:
+        for p in g["params"]:
+            p.grad = torch.ones_like(p)
+    opt.step()
+
+
 def metric_at(t: int) -> float:
     """A deterministic, noisy validation metric for metric-driven schedulers."""
     return 1.0 / (1 + t) + 0.05 * ((t * 7919) % 5)

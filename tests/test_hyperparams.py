@@ -8,20 +8,7 @@ import pytest
 import torch
 
 import lrplan as lp
-
-
-def _model_groups() -> tuple[list[torch.nn.Parameter], list[torch.nn.Parameter]]:
-    torch.manual_seed(0)
-    backbone = [torch.nn.Parameter(torch.randn(4, 3)), torch.nn.Parameter(torch.randn(4))]
-    head = [torch.nn.Parameter(torch.randn(2, 4))]
-    return backbone, head
-
-
-def _train_step(opt: torch.optim.Optimizer) -> None:
-    for g in opt.param_groups:
-        for p in g["params"]:
-            p.grad = torch.ones_like(p)
-    opt.step()
+from sched_cases import backbone_and_head, unit_grad_step
 
 
 def _tensor(x: float) -> torch.Tensor:
@@ -32,12 +19,12 @@ def _tensor(x: float) -> torch.Tensor:
 
 
 def test_momentum_alone_is_absolute_and_lr_untouched() -> None:
-    backbone, head = _model_groups()
+    backbone, head = backbone_and_head()
     opt = torch.optim.SGD(backbone + head, lr=0.1, momentum=0.9)
     mom = lp.ScheduledLR(opt, lp.Linear(steps=4, start=0.95, end=0.85), key="momentum")
     seen = [opt.param_groups[0]["momentum"]]
     for _ in range(6):
-        _train_step(opt)
+        unit_grad_step(opt)
         mom.step()
         seen.append(opt.param_groups[0]["momentum"])
     assert seen == pytest.approx([0.95, 0.925, 0.9, 0.875, 0.85, 0.85, 0.85], abs=1e-15)
@@ -46,13 +33,13 @@ def test_momentum_alone_is_absolute_and_lr_untouched() -> None:
 
 
 def test_weight_decay_is_relative_to_each_groups_base() -> None:
-    backbone, head = _model_groups()
+    backbone, head = backbone_and_head()
     opt = torch.optim.AdamW(
         [{"params": backbone, "weight_decay": 0.05}, {"params": head, "weight_decay": 0.0}], lr=1e-3
     )
     wd = lp.ScheduledLR(opt, lp.Cosine(steps=10, start=1.0, end=0.1), key="weight_decay")
     for _ in range(5):
-        _train_step(opt)
+        unit_grad_step(opt)
         wd.step()
     assert opt.param_groups[0]["weight_decay"] == pytest.approx(0.05 * 0.55)
     assert opt.param_groups[1]["weight_decay"] == 0.0
@@ -60,7 +47,7 @@ def test_weight_decay_is_relative_to_each_groups_base() -> None:
 
 
 def test_adam_betas_and_lr_as_tensors_stay_the_same_tensors() -> None:
-    backbone, head = _model_groups()
+    backbone, head = backbone_and_head()
     lr, b0, b1 = _tensor(1e-3), _tensor(0.9), _tensor(0.999)
     opt = torch.optim.Adam(backbone + head, lr=lr, betas=(b0, b1), foreach=False)
     sched = lp.ScheduledLR(opt, lp.warmup(lp.Cosine(steps=20, end=0.1), steps=5))
@@ -68,7 +55,7 @@ def test_adam_betas_and_lr_as_tensors_stay_the_same_tensors() -> None:
     beta2 = lp.ScheduledLR(opt, lp.Linear(steps=10, start=0.95, end=0.999), key="betas[1]")
     plan_lr = lp.warmup(lp.Cosine(steps=20, end=0.1), steps=5)
     for t in range(1, 15):
-        _train_step(opt)
+        unit_grad_step(opt)
         for s in (sched, beta1, beta2):
             s.step()
         g = opt.param_groups[0]
@@ -81,10 +68,10 @@ def test_adam_betas_and_lr_as_tensors_stay_the_same_tensors() -> None:
 
 
 def test_float_betas_stay_a_tuple_of_floats() -> None:
-    backbone, _ = _model_groups()
+    backbone, _ = backbone_and_head()
     opt = torch.optim.Adam(backbone, lr=1e-3, betas=(0.9, 0.999))
     s = lp.ScheduledLR(opt, lp.Constant(value=0.8), key="betas[0]")
-    _train_step(opt)
+    unit_grad_step(opt)
     s.step()
     assert opt.param_groups[0]["betas"] == (0.8, 0.999)
     assert isinstance(opt.param_groups[0]["betas"], tuple)
@@ -94,14 +81,14 @@ def test_float_betas_stay_a_tuple_of_floats() -> None:
 
 
 def test_longer_warmup_for_the_head_than_the_backbone() -> None:
-    backbone, head = _model_groups()
+    backbone, head = backbone_and_head()
     opt = torch.optim.SGD([{"params": backbone, "lr": 0.1}, {"params": head, "lr": 1.0}], lr=0.1)
     body_plan = lp.warmup(lp.Cosine(steps=20), steps=2)
     head_plan = lp.warmup(lp.Cosine(steps=20), steps=8)
     sched = lp.ScheduledLR(opt, [body_plan, head_plan])
     seen = [sched.get_last_lr()]
     for _ in range(10):
-        _train_step(opt)
+        unit_grad_step(opt)
         sched.step()
         seen.append(sched.get_last_lr())
     for t, (a, b) in enumerate(seen):
@@ -112,7 +99,7 @@ def test_longer_warmup_for_the_head_than_the_backbone() -> None:
 
 
 def test_per_group_schedules_for_momentum_too() -> None:
-    backbone, head = _model_groups()
+    backbone, head = backbone_and_head()
     opt = torch.optim.SGD(
         [{"params": backbone}, {"params": head}], lr=0.1, momentum=0.9, nesterov=True
     )
@@ -122,16 +109,16 @@ def test_per_group_schedules_for_momentum_too() -> None:
         key="momentum",
     )
     for _ in range(2):
-        _train_step(opt)
+        unit_grad_step(opt)
         mom.step()
     assert [g["momentum"] for g in opt.param_groups] == pytest.approx([0.9, 0.7])
 
 
 def test_values_are_checked_for_every_key() -> None:
-    backbone, _ = _model_groups()
+    backbone, _ = backbone_and_head()
     opt = torch.optim.SGD(backbone, lr=0.1, momentum=0.9)
     s = lp.ScheduledLR(opt, lp.Exponential(gamma=1e200), key="momentum")
-    _train_step(opt)
+    unit_grad_step(opt)
     s.step()
     with pytest.raises(ValueError, match="momentum=inf"):
         s.step()

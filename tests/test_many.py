@@ -14,24 +14,11 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 import lrplan as lp
+from sched_cases import backbone_and_head, unit_grad_step
 
 SETTINGS = settings(
     max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
 )
-
-
-def _model_groups() -> tuple[list[torch.nn.Parameter], list[torch.nn.Parameter]]:
-    torch.manual_seed(0)
-    backbone = [torch.nn.Parameter(torch.randn(4, 3)), torch.nn.Parameter(torch.randn(4))]
-    head = [torch.nn.Parameter(torch.randn(2, 4))]
-    return backbone, head
-
-
-def _train_step(opt: torch.optim.Optimizer) -> None:
-    for g in opt.param_groups:
-        for p in g["params"]:
-            p.grad = torch.ones_like(p)
-    opt.step()
 
 
 def _schedules() -> dict[str, lp.Schedule]:
@@ -45,7 +32,7 @@ def _schedules() -> dict[str, lp.Schedule]:
 @SETTINGS
 @given(n=st.integers(min_value=0, max_value=40))
 def test_schedule_many_equals_the_closed_forms(n: int) -> None:
-    backbone, head = _model_groups()
+    backbone, head = backbone_and_head()
     opt = torch.optim.SGD(
         [{"params": backbone, "lr": 0.1}, {"params": head, "lr": 0.3}],
         momentum=0.9,
@@ -54,7 +41,7 @@ def test_schedule_many_equals_the_closed_forms(n: int) -> None:
     plans = _schedules()
     sched = lp.schedule_many(opt, plans)
     for _ in range(n):
-        _train_step(opt)
+        unit_grad_step(opt)
         sched.step()
     for i, base in enumerate((0.1, 0.3)):
         g = opt.param_groups[i]
@@ -68,21 +55,21 @@ def test_schedule_many_equals_the_closed_forms(n: int) -> None:
 
 def test_schedule_many_resume_is_bit_exact(weights_only_roundtrip: Any) -> None:
     def build() -> tuple[torch.optim.Optimizer, lp.MultiScheduledLR]:
-        backbone, head = _model_groups()
+        backbone, head = backbone_and_head()
         opt = torch.optim.SGD(backbone + head, lr=0.1, momentum=0.9, weight_decay=1e-4)
         return opt, lp.schedule_many(opt, _schedules())
 
     opt, sched = build()
     for _ in range(13):
-        _train_step(opt)
+        unit_grad_step(opt)
         sched.step()
     state = weights_only_roundtrip(sched.state_dict())
     opt2, sched2 = build()
     sched2.load_state_dict(state)
     keys = ("lr", "momentum", "weight_decay")
     for _ in range(10):
-        _train_step(opt)
-        _train_step(opt2)
+        unit_grad_step(opt)
+        unit_grad_step(opt2)
         sched.step()
         sched2.step()
         assert [opt.param_groups[0][k] for k in keys] == [opt2.param_groups[0][k] for k in keys]
@@ -92,7 +79,7 @@ def test_schedule_many_resume_is_bit_exact(weights_only_roundtrip: Any) -> None:
 
 
 def test_schedule_many_relative_override_and_errors() -> None:
-    backbone, _ = _model_groups()
+    backbone, _ = backbone_and_head()
     opt = torch.optim.SGD(backbone, lr=0.1, momentum=0.5)
     s = lp.schedule_many(opt, {"momentum": lp.Constant(value=1.5)}, relative={"momentum": True})
     assert opt.param_groups[0]["momentum"] == pytest.approx(0.75)
