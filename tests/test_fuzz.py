@@ -178,3 +178,13 @@ def test_fuzz_covers_restarts_and_cycles_when_available() -> None:
     for n in ("CosineRestarts", "Cyclic", "OneCycle", "Repeat"):
         if hasattr(lp, n):
             assert n in names, f"{n} is public but not in SPEC_NAMES, so specs cannot use it"
+
+
+def test_cyclic_with_a_subnormal_period_is_not_nan() -> None:
+    """t / period overflows to inf (found by this fuzz in CI): the value stays a number."""
+    s = lp.Cyclic(start=0, step_size_up=2.225073858507203e-309)
+    with np.errstate(all="ignore"):
+        for t in (0.0, 1.0, 1e9):
+            v = s(t)
+            assert not math.isnan(v) and 0.0 <= v <= 1.0, (t, v)
+            assert s.values(np.array([t]))[0] == v

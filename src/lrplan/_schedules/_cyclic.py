@@ -124,8 +124,11 @@ class Cyclic(Schedule):
         """The cycle index ``c`` (0-based, as a float) and the triangle in ``[0, 1]``."""
         total = self.period
         ratio = self.step_size_up / total
-        c = xp.floor(t / total)
-        x = t / total - c
+        q = t / total
+        c = xp.floor(q)
+        # t / total overflows to inf only for a period below ~1e-300; the cycle count
+        # is then inf too, but fmod still gives the exact place within the cycle.
+        x = xp.where(q < math.inf, q - c, xp.mod(t, total) / total)
         if ratio >= 1.0:  # step_size_down == 0: a sawtooth, no way down
             return c, x / ratio
         return c, xp.where(x <= ratio, x / ratio, (1.0 - x) / (1.0 - ratio))
