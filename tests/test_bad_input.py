@@ -443,6 +443,42 @@ ROWS: list[Row] = [
         ("[Ff]actor", "1.0"),
     ),
     (
+        "plateau-negative-patience",
+        lambda: _get("ReduceLROnPlateau")(opt_(), patience=-1),
+        ValueError,
+        ("patience", ">= 0"),
+    ),
+    (
+        "plateau-negative-min-lr",
+        lambda: _get("ReduceLROnPlateau")(opt_(), min_lr=-1),
+        ValueError,
+        ("min_lr", ">= 0"),
+    ),
+    (
+        "plateau-negative-min-lr-in-list",
+        lambda: _get("ReduceLROnPlateau")(opt_(), min_lr=[-0.5]),
+        ValueError,
+        (r"min_lr\[0\]", ">= 0"),
+    ),
+    (
+        "plateau-bad-threshold-mode",
+        lambda: _get("ReduceLROnPlateau")(opt_(), threshold_mode="bogus"),
+        ValueError,
+        ("threshold_mode", "'rel' or 'abs'", "bogus"),
+    ),
+    (
+        "cycliclr-negative-base-lr",
+        lambda: _get("CyclicLR")(opt_(), base_lr=-0.1, max_lr=0.1),
+        ValueError,
+        ("CyclicLR", "base_lr", r"\[0, inf\)"),
+    ),
+    (
+        "cycliclr-negative-max-momentum",
+        lambda: _get("CyclicLR")(opt_(), base_lr=0.01, max_lr=0.1, max_momentum=-0.9),
+        ValueError,
+        ("max_momentum", r"\[0, inf\)"),
+    ),
+    (
         "plateau-min-lr-length",
         lambda: _get("ReduceLROnPlateau")(opt_(), min_lr=[0.1, 0.2]),
         ValueError,

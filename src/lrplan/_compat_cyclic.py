@@ -48,7 +48,9 @@ _MOMENTUM_ERROR = "optimizer must support momentum or beta1 with `cycle_momentum
 
 
 def _per_group(owner: str, name: str, optimizer: Optimizer, value: Any) -> list[Any]:
-    """One value per param group (torch's ``_format_param``); tensors are cloned."""
+    """One value per param group (torch's ``_format_param``), each a finite number >= 0
+    (lrs and momentums alike; torch takes a negative one and writes it); tensors are
+    cloned."""
     n = len(optimizer.param_groups)
     if isinstance(value, list | tuple):
         if len(value) != n:
@@ -61,11 +63,12 @@ def _per_group(owner: str, name: str, optimizer: Optimizer, value: Any) -> list[
         values = [value] * n
     out: list[Any] = []
     for i, v in enumerate(values):
+        label = name if not isinstance(value, list | tuple) else f"{name}[{i}]"
         if isinstance(v, torch.Tensor):
+            check_real(owner, label, as_float(v), lo=0.0)
             out.append(v.detach().clone())
             continue
-        label = name if not isinstance(value, list | tuple) else f"{name}[{i}]"
-        out.append(_plain(check_real(owner, label, v)))
+        out.append(_plain(check_real(owner, label, v, lo=0.0)))
     return out
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import math
 import numbers
 import warnings
 from collections.abc import Mapping
@@ -54,6 +55,18 @@ def _number(owner: str, name: str, value: Any) -> Any:
     if isinstance(value, bool) or not isinstance(value, numbers.Real):
         raise TypeError(f"{owner}: {name} must be a number, got {type(value).__name__} {value!r}")
     return int(value) if isinstance(value, numbers.Integral) else float(value)
+
+
+def _at_least_0(owner: str, name: str, value: Any, *, inf_ok: bool = False) -> Any:
+    """A number >= 0, finite unless ``inf_ok`` (torch accepts a negative or NaN one and
+    misbehaves later: a negative min_lr is written into the optimizer)."""
+    v = _number(owner, name, value)
+    if inf_ok and v == math.inf:
+        return v
+    if not (0 <= v < math.inf):
+        what = "a number >= 0 (inf allowed)" if inf_ok else "a finite number >= 0"
+        raise ValueError(f"{owner}: {name} must be {what}, got {value!r}")
+    return v
 
 
 def _copy(value: Any) -> Any:
@@ -133,13 +146,13 @@ class ReduceLROnPlateau(LRScheduler, _TorchPlateau):
             if len(min_lr) != n:
                 raise ValueError(f"expected {n} min_lrs, got {len(min_lr)}")
             self.default_min_lr: Any = None
-            self.min_lrs = [_number(owner, f"min_lr[{i}]", m) for i, m in enumerate(min_lr)]
+            self.min_lrs = [_at_least_0(owner, f"min_lr[{i}]", m) for i, m in enumerate(min_lr)]
         else:
-            self.default_min_lr = _number(owner, "min_lr", min_lr)
+            self.default_min_lr = _at_least_0(owner, "min_lr", min_lr)
             self.min_lrs = [self.default_min_lr] * n
-        self.patience = _number(owner, "patience", patience)
-        self.cooldown = _number(owner, "cooldown", cooldown)
-        self.eps = _number(owner, "eps", eps)
+        self.patience = _at_least_0(owner, "patience", patience, inf_ok=True)
+        self.cooldown = _at_least_0(owner, "cooldown", cooldown, inf_ok=True)
+        self.eps = _at_least_0(owner, "eps", eps)
         self.last_epoch: Any = 0
         self._record_lrs()
         self._init_is_better(mode, _number(owner, "threshold", threshold), threshold_mode)
@@ -155,10 +168,17 @@ class ReduceLROnPlateau(LRScheduler, _TorchPlateau):
 
     def _init_is_better(self, mode: str, threshold: float, threshold_mode: str) -> None:
         """Check and set the comparison's arguments; ``mode_worse`` is the worst metric."""
+        # torch's own words stay in the message, for code that matches them.
         if mode not in {"min", "max"}:
-            raise ValueError("mode " + str(mode) + " is unknown!")
+            raise ValueError(
+                f"ReduceLROnPlateau: mode must be 'min' or 'max', got {mode!r} "
+                f"(mode {mode} is unknown!)"
+            )
         if threshold_mode not in {"rel", "abs"}:
-            raise ValueError("threshold mode " + str(threshold_mode) + " is unknown!")
+            raise ValueError(
+                f"ReduceLROnPlateau: threshold_mode must be 'rel' or 'abs', got "
+                f"{threshold_mode!r} (threshold mode {threshold_mode} is unknown!)"
+            )
         self.mode_worse = float("inf") if mode == "min" else float("-inf")
         self.mode = mode
         self.threshold = threshold
