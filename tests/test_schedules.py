@@ -952,7 +952,7 @@ def test_every_registered_config_type_round_trips() -> None:
     """
     from lrplan._schedules import registry
     from lrplan._spec import parse_spec
-    from lrplan.timm import TimmCosine
+    from lrplan.timm import TimmCosine, TimmMultiStep, TimmPoly, TimmStep, TimmTanh, TimmWSD
 
     samples: list[lp.Schedule] = [
         lp.hf_schedule("cosine_with_restarts", num_warmup_steps=10, num_training_steps=100,
@@ -960,6 +960,11 @@ def test_every_registered_config_type_round_trips() -> None:
         lp.hf_schedule("warmup_stable_decay", num_warmup_steps=10, num_training_steps=100,
                        num_decay_steps=20, decay_type="1-sqrt"),
         TimmCosine(base=0.1, t_initial=50, cycle_limit=3, warmup_t=5),
+        TimmTanh(base=0.1, t_initial=50, lb=-6.0, ub=4.0, warmup_t=3),
+        TimmPoly(base=0.1, t_initial=50, power=2.0, cycle_limit=2),
+        TimmStep(base=0.1, decay_t=10, decay_rate=0.5, warmup_t=2),
+        TimmMultiStep(base=0.1, decay_t=(10, 20), decay_rate=0.5),
+        TimmWSD(base=0.1, t_initial=100, decay_t=20, decay_fn="cosine", warmup_t=5),
         lp.Cosine(steps=lp.fraction(1)),
     ]
     for text in _gallery_specs():

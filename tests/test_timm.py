@@ -1,8 +1,9 @@
-"""lrplan.timm.CosineLRScheduler: golden tables from timm's documented formulas.
+"""lrplan.timm: golden tables from timm's documented formulas, and lrplan's own promises.
 
-timm cannot be installed here, so the expected values come from (a) numbers
-worked out by hand and (b) an independent reference written below that walks the
-cycles one by one instead of using the closed-form logarithm.
+The expected values come from (a) numbers worked out by hand and (b) an independent
+reference written below that walks the cycles one by one instead of using the
+closed-form logarithm. The differential tests against the real timm are in
+tests/test_timm_parity.py.
 """
 
 from __future__ import annotations
@@ -13,12 +14,14 @@ import pickle
 import warnings
 from typing import Any
 
+import numpy as np
 import pytest
 import torch
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 import lrplan as lp
+import lrplan.timm as lt
 from lrplan.timm import CosineLRScheduler, TimmCosine
 
 SETTINGS = settings(
@@ -309,3 +312,143 @@ def test_bad_arguments(kwargs: dict[str, Any], exc: type[Exception], match: str)
 def test_no_effect_warning_like_timm() -> None:
     with pytest.warns(UserWarning, match="no effect"):
         CosineLRScheduler(_opt(), t_initial=1)
+
+
+# --------------------------------------------------------------------------- every class
+
+#: One configuration of each schedule-driven class, with noise and a warmup.
+CLASSES: dict[str, dict[str, Any]] = {
+    "CosineLRScheduler": {"t_initial": 9, "cycle_limit": 3, "cycle_mul": 1.5, "k_decay": 0.5},
+    "TanhLRScheduler": {"t_initial": 9, "cycle_limit": 2, "lb": -5.0, "ub": 4.0},
+    "PolyLRScheduler": {"t_initial": 9, "cycle_limit": 2, "power": 2.0, "lr_min": 1e-3},
+    "StepLRScheduler": {"decay_t": 4, "decay_rate": 0.5},
+    "MultiStepLRScheduler": {"decay_t": [5, 9, 20], "decay_rate": 0.3},
+    "WSDLRScheduler": {"t_initial": 20, "decay_t": 8, "stable_fn": "rsqrt", "decay_fn": "exp"},
+}
+COMMON: dict[str, Any] = {"warmup_t": 3, "warmup_lr_init": 1e-3, "noise_range_t": [4, 15]}
+
+
+def _scaled_opt() -> torch.optim.Optimizer:
+    opt = _opt((0.1, 0.05))
+    opt.param_groups[1]["lr_scale"] = 0.25
+    return opt
+
+
+@pytest.mark.parametrize("name", sorted(CLASSES))
+@pytest.mark.parametrize("t_in_epochs", [True, False])
+def test_plain_step_is_timms_call_and_resume_is_exact(
+    name: str, t_in_epochs: bool, weights_only_roundtrip: Any
+) -> None:
+    """Plain ``step()`` (Lightning, torch loops) gives what timm's own call gives at each
+    time, noise and lr_scale included; a state saved at any step resumes bit for bit."""
+    kw = {**CLASSES[name], **COMMON, "t_in_epochs": t_in_epochs}
+    cls = getattr(lt, name)
+    oa, ob = _scaled_opt(), _scaled_opt()
+    a, b = cls(oa, **kw), cls(ob, **kw)
+    assert isinstance(a, torch.optim.lr_scheduler.LRScheduler)
+    assert [_lr(oa, i) for i in (0, 1)] == [_lr(ob, i) for i in (0, 1)]
+    lrs = []
+    for t in range(1, 31):
+        oa.step()
+        a.step()
+        (b.step(t) if t_in_epochs else b.step_update(t))
+        lrs.append([_lr(ob, i) for i in (0, 1)])
+        assert [_lr(oa, i) for i in (0, 1)] == lrs[-1], t
+        assert _lr(ob, 1) == pytest.approx(0.25 * a.schedules[1](t) * _noise_factor(kw, t))
+        if t == 12:
+            state = weights_only_roundtrip(a.state_dict())
+    oc = _scaled_opt()
+    c = cls(oc, **kw)
+    c.load_state_dict(state)
+    assert [_lr(oc, i) for i in (0, 1)] == lrs[11]
+    for t in range(13, 31):
+        oc.step()
+        c.step()
+        assert [_lr(oc, i) for i in (0, 1)] == lrs[t - 1], t
+
+
+def _noise_factor(kw: dict[str, Any], t: int) -> float:
+    lo, hi = kw["noise_range_t"]
+    return 1.0 + reference_noise(t) if lo <= t < hi else 1.0
+
+
+@pytest.mark.parametrize("name", sorted(CLASSES))
+def test_the_pure_curves_preview_and_round_trip(name: str) -> None:
+    kw = {**CLASSES[name], "warmup_t": 3, "warmup_lr_init": 1e-3}
+    sched = getattr(lt, name)(_opt((0.1,)), **kw)
+    s = sched.schedules[0]
+    ts = np.arange(0.0, 60.0, 0.5)
+    assert s.values(ts) == pytest.approx([s(float(t)) for t in ts], rel=1e-12, abs=1e-15)
+    assert lp.Schedule.from_config(s.to_config()) == s
+    bounds = s.boundaries()
+    assert bounds == sorted(bounds) and 3.0 in bounds
+    assert s.boundaries(until=10) == [b for b in bounds if b <= 10]
+
+
+def test_boundaries_until_lists_every_cycle() -> None:
+    s = TimmCosine(base=1.0, t_initial=2, cycle_limit=1000)
+    assert len(s.boundaries()) == 64
+    assert s.boundaries(until=300) == [float(2 * n) for n in range(1, 151)]
+    w = lt.TimmStep(base=1.0, decay_t=3, warmup_t=2)
+    assert w.boundaries(until=12) == [2.0, 5.0, 8.0, 11.0]
+
+
+def test_tanh_warmup_heads_for_the_curve_without_prefix() -> None:
+    """timm's rule: without warmup_prefix the ramp ends on tanh's value at warmup_t."""
+    s = lt.TimmTanh(base=1.0, t_initial=10, warmup_t=4, warmup_lr_init=0.0)
+    plain = lt.TimmTanh(base=1.0, t_initial=10)
+    assert s(4) == plain(4) < 1.0
+    assert s(2) == pytest.approx(plain(4) / 2, rel=1e-12)
+    p = lt.TimmTanh(base=1.0, t_initial=10, warmup_t=4, warmup_prefix=True)
+    assert p(2) == pytest.approx(0.5) and p(4) == plain(0)
+
+
+def test_wsd_callable_decay_and_its_config() -> None:
+    def half_linear(frac: float) -> float:
+        return 1.0 - frac / 2
+
+    opt = _opt((0.1,))
+    sched = lt.WSDLRScheduler(opt, t_initial=10, decay_t=4, decay_fn=half_linear)
+    opt.step()
+    sched.step(8)
+    assert _lr(opt) == pytest.approx(0.1 * 0.75)
+    cfg = sched.schedules[0].to_config()
+    assert cfg["decay_fn"].endswith("half_linear")
+    with pytest.raises(ValueError, match="decay_fn"):
+        lp.Schedule.from_config(cfg)
+    assert sched.state_dict()["decay_fn"] == cfg["decay_fn"]
+
+
+def test_plateau_plain_step_and_step_update() -> None:
+    opt = _opt((1.0,))
+    sched = lt.PlateauLRScheduler(opt, warmup_t=2, warmup_lr_init=0.1, patience_t=0, mode="min")
+    assert isinstance(sched, torch.optim.lr_scheduler.LRScheduler)
+    assert _lr(opt) == 0.1
+    sched.step()  # epoch 1: warmup
+    assert _lr(opt) == pytest.approx(0.55)
+    sched.step_update(5, 1.0)  # nothing, as in timm
+    assert _lr(opt) == pytest.approx(0.55) and sched.metric is None
+    sched.step(metric=1.0)  # epoch 2: the end of warmup, metric unseen
+    sched.step(metric=1.0)  # epoch 3: first metric, the best
+    sched.step(metric=1.0)  # epoch 4: no better, patience 0: times decay_rate (0.1)
+    assert sched.last_epoch == 4 and _lr(opt) == pytest.approx(0.1)
+    assert sched.get_last_lr() == [_lr(opt)]
+
+
+@pytest.mark.parametrize(
+    ("name", "kwargs", "match"),
+    [
+        ("TanhLRScheduler", {"t_initial": 5, "lb": 3.0, "ub": 3.0}, "lb must be < ub"),
+        ("PolyLRScheduler", {"t_initial": 5, "power": -1.0}, "power"),
+        ("StepLRScheduler", {"decay_t": 0}, "decay_t"),
+        ("MultiStepLRScheduler", {"decay_t": [5, 3]}, "sorted"),
+        ("WSDLRScheduler", {"t_initial": 5, "decay_t": 6}, "decay_t"),
+        ("WSDLRScheduler", {"t_initial": 5, "decay_t": 2, "decay_fn": "sqrt"}, "decay_fn"),
+        ("WSDLRScheduler", {"t_initial": 5, "decay_t": 2, "stable_fn": "rsqrt"}, "stable_time"),
+        ("WSDLRScheduler", {"t_initial": 5, "decay_t": 2, "decay_ratio": 1.0}, "decay_ratio"),
+        ("PlateauLRScheduler", {"noise_type": "gaussian"}, "noise_type"),
+    ],
+)
+def test_bad_arguments_of_every_class(name: str, kwargs: dict[str, Any], match: str) -> None:
+    with pytest.raises(ValueError, match=match):
+        getattr(lt, name)(_opt(), **kwargs)
