@@ -336,6 +336,10 @@ class Case:
     needs: tuple[str, ...] = ()  # lrplan names that must exist
     #: called as hook(schedulers, t, args) before the schedulers step to time t
     hook: Callable[[list[Any], int, dict[str, Any]], None] | None = None
+    #: whether the state's key paths and list lengths stay those of construction
+    #: (what an in-place DCP load needs); GreedyLR's smoothing window grows, as in
+    #: transformers, whose state layout it keeps.
+    fixed_state_shape: bool | Callable[[dict[str, Any]], bool] = True
 
     def __repr__(self) -> str:
         return f"Case({self.name!r})"
@@ -575,6 +579,29 @@ _TORCH_NAMED: list[Case] = [
         metric=True,
     ),
     Case(
+        "GreedyLR",
+        _dict(
+            patience=st.integers(0, 3),
+            factor=st.sampled_from([0.5, 0.95]),
+            cooldown=st.integers(0, 2),
+            smooth=st.booleans(),
+        ),
+        lambda o, a: [
+            _get("GreedyLR")(
+                o,
+                patience=a["patience"],
+                factor=a["factor"],
+                cooldown=a["cooldown"],
+                smooth=a["smooth"],
+                window_size=3,
+                min_lr=1e-4,
+            )
+        ],
+        metric=True,
+        needs=("GreedyLR",),
+        fixed_state_shape=lambda a: not a["smooth"],
+    ),
+    Case(
         "SequentialLR",
         _dict(k=st.integers(1, 10), T=POS_INT),
         lambda o, a: [
@@ -639,7 +666,11 @@ _LATER: list[Case] = [
         "HFScheduledLR",
         _dict(
             name=st.sampled_from(
-                [n for n in getattr(lp, "HF_SCHEDULER_NAMES", ()) if n != "reduce_lr_on_plateau"]
+                [
+                    n
+                    for n in getattr(lp, "HF_SCHEDULER_NAMES", ())
+                    if n not in ("reduce_lr_on_plateau", "greedy")  # metric-driven: own cases
+                ]
                 or ["linear"]
             ),
             warm=st.integers(0, 6),

@@ -126,10 +126,16 @@ def _misuse(
     return _order_warnings(rec)
 
 
+# Metric-driven classes whose reference never warns about the call order: torch's
+# ReduceLROnPlateau skips the base constructor, and transformers' GreedyLR is a plain
+# class (test_metric_driven_misuse_is_silent_as_in_the_reference checks both).
+_SILENT_METRIC_DRIVEN = ("ReduceLROnPlateau", "GreedyLR")
+
+
 @pytest.mark.parametrize(
     "case",
-    [c for c in CASES if c.name not in ("ReduceLROnPlateau",)],
-    ids=[c.name for c in CASES if c.name not in ("ReduceLROnPlateau",)],
+    [c for c in CASES if c.name not in _SILENT_METRIC_DRIVEN],
+    ids=[c.name for c in CASES if c.name not in _SILENT_METRIC_DRIVEN],
 )
 def test_classic_misuse_warns(case: Case) -> None:
     args = _minimal(case)
@@ -143,6 +149,27 @@ def test_classic_misuse_warns(case: Case) -> None:
         assert warned == []
     else:  # once for each scheduler stepped first before the optimizer, at most
         assert 1 <= len(warned) <= len(scheds) + 2
+
+
+def test_metric_driven_misuse_is_silent_as_in_the_reference() -> None:
+    """scheduler.step(metric) before optimizer.step(): no warning from the reference
+    classes, and none from lrplan's."""
+    transformers = pytest.importorskip("transformers.optimization")
+    pairs = [
+        (torch.optim.lr_scheduler.ReduceLROnPlateau, lp.ReduceLROnPlateau),
+        (transformers.GreedyLR, lp.GreedyLR),
+    ]
+    for reference, ours in pairs:
+        for cls in (reference, ours):
+            model = make_model()
+            opt = make_optimizer(model, tensor_lr=False, two_groups=False)
+            sched = cls(opt)
+            with warnings.catch_warnings(record=True) as rec:
+                warnings.simplefilter("always")
+                sched.step(1.0)
+                model(torch.ones(2, 3)).sum().backward()
+                opt.step()
+            assert _order_warnings(rec) == [], cls
 
 
 @pytest.mark.parametrize("name", sorted(TORCH_SILENT))

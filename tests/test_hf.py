@@ -26,7 +26,10 @@ SETTINGS = settings(
     max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
 )
 
-NAMES_WITH_SCHEDULES = [n for n in lp.HF_SCHEDULER_NAMES if n != "reduce_lr_on_plateau"]
+#: The closed-form names (all but the two metric-driven ones).
+NAMES_WITH_SCHEDULES = [
+    n for n in lp.HF_SCHEDULER_NAMES if n not in ("reduce_lr_on_plateau", "greedy")
+]
 
 
 def _twin(lrs: tuple[float, ...], default_lr: float) -> torch.optim.Optimizer:
@@ -292,7 +295,7 @@ def test_missing_step_counts_raise_like_transformers(
     ("name", "kw", "n", "exc", "match"),
     [
         ("bogus", {}, 10, ValueError, "not a valid SchedulerType"),
-        ("cosine_with_min_lr", {}, 10, ValueError, "One of min_lr or min_lr_rate"),
+        ("cosine_with_min_lr", {}, 10, ValueError, "one of min_lr or min_lr_rate"),
         (
             "cosine_with_min_lr",
             {"min_lr": 0.1, "min_lr_rate": 0.1},
@@ -300,7 +303,7 @@ def test_missing_step_counts_raise_like_transformers(
             ValueError,
             "Only one of min_lr",
         ),
-        ("cosine_warmup_with_min_lr", {}, 10, ValueError, "One of min_lr or min_lr_rate"),
+        ("cosine_warmup_with_min_lr", {}, 10, ValueError, "one of min_lr or min_lr_rate"),
         ("polynomial", {"lr_end": 0.5}, 10, ValueError, "must be smaller than initial lr"),
         ("warmup_stable_decay", {"num_decay_steps": 2}, None, ValueError, "Either num_training"),
         (
@@ -361,8 +364,6 @@ def test_lrplan_is_stricter_where_transformers_fails_late() -> None:
         lp.get_scheduler("cosine_with_min_lr", opt, 1, 5, {"min_lr_rate": -0.5})
     with pytest.raises(TypeError, match="unexpected scheduler_specific_kwargs"):
         lp.get_scheduler("constant", opt, scheduler_specific_kwargs={"num_cycles": 1})
-    with pytest.raises(ValueError, match="greedy"):
-        lp.get_scheduler("greedy", opt)
     with pytest.raises(TypeError, match="num_warmup_steps must be an integer"):
         lp.get_scheduler("linear", opt, 2.5, 10)
     with pytest.raises(TypeError, match="not an Optimizer"):
@@ -405,8 +406,9 @@ def test_hf_schedule_needs_base_lr_only_for_lr_units() -> None:
         "cosine_with_min_lr", num_warmup_steps=1, num_training_steps=5, min_lr_rate=0.1
     )
     assert math.isclose(s(5), 0.1)
-    with pytest.raises(ValueError, match="metric"):
-        lp.hf_schedule("reduce_lr_on_plateau")
+    for metric_driven in ("reduce_lr_on_plateau", "greedy"):
+        with pytest.raises(ValueError, match="metric"):
+            lp.hf_schedule(metric_driven)
 
 
 def test_golden_values() -> None:
@@ -447,3 +449,269 @@ def test_state_round_trip_resumes_bit_exactly(weights_only_roundtrip: Any) -> No
         opt2.step()
         s2.step()
         assert _lrs(opt) == _lrs(opt2)
+
+
+# ------------------------------------------------------------------------ hf_schedule arguments
+
+
+def test_hf_schedule_takes_get_schedulers_arguments() -> None:
+    """hf_schedule and get_scheduler take the same arguments: the extra ones as a dict,
+    as keywords, or both; a key given twice is refused."""
+    by_dict = lp.hf_schedule(
+        "cosine_with_min_lr",
+        num_warmup_steps=2,
+        num_training_steps=20,
+        scheduler_specific_kwargs={"min_lr_rate": 0.1, "num_cycles": 0.5},
+    )
+    by_keyword = lp.hf_schedule(
+        "cosine_with_min_lr", num_warmup_steps=2, num_training_steps=20, min_lr_rate=0.1
+    )
+    mixed = lp.hf_schedule(
+        "cosine_with_min_lr",
+        num_warmup_steps=2,
+        num_training_steps=20,
+        scheduler_specific_kwargs={"num_cycles": 0.5},
+        min_lr_rate=0.1,
+    )
+    assert by_dict == by_keyword == mixed
+    sched = lp.get_scheduler(
+        "cosine_with_min_lr", _twin((0.1,), 0.1), 2, 20, {"min_lr_rate": 0.1, "num_cycles": 0.5}
+    )
+    assert sched.schedules[0] == by_dict
+    with pytest.raises(TypeError, match=r"\['min_lr_rate'\] given both"):
+        lp.hf_schedule(
+            "cosine_with_min_lr",
+            num_warmup_steps=2,
+            num_training_steps=20,
+            scheduler_specific_kwargs={"min_lr_rate": 0.1},
+            min_lr_rate=0.2,
+        )
+    with pytest.raises(TypeError, match="scheduler_specific_kwargs must be a mapping"):
+        lp.hf_schedule("linear", num_warmup_steps=2, num_training_steps=20,
+                       scheduler_specific_kwargs=[("a", 1)])  # type: ignore[arg-type]  # fmt: skip
+    assert lp.hf_schedule(lp.SchedulerType.LINEAR, num_warmup_steps=2, num_training_steps=9) == (
+        lp.hf_schedule("linear", num_warmup_steps=2, num_training_steps=9)
+    )
+
+
+def test_missing_min_lr_names_this_apis_argument() -> None:
+    """transformers' message points at the Trainer's ``lr_scheduler_kwargs``; lrplan's at
+    the argument its own callers have."""
+    for name in ("cosine_with_min_lr", "cosine_warmup_with_min_lr"):
+        with pytest.raises(ValueError, match="lr_scheduler_kwargs"):
+            hf_get_scheduler(name, _twin((0.1,), 0.1), 2, 10)
+        with pytest.raises(ValueError) as err:
+            lp.get_scheduler(name, _twin((0.1,), 0.1), 2, 10)
+        assert "scheduler_specific_kwargs" in str(err.value)
+        assert "lr_scheduler_kwargs" not in str(err.value)
+
+
+# --------------------------------------------------------------------------- the run's end
+
+#: Names whose values keep moving after num_training_steps (transformers never clamps).
+MOVING = {"cosine", "cosine_with_min_lr", "cosine_warmup_with_min_lr", "inverse_sqrt"}
+
+
+@SETTINGS
+@given(
+    w=st.integers(min_value=0, max_value=30),
+    n=st.integers(min_value=1, max_value=120),
+    c=st.sampled_from([0.5, 1.0, 1.5, 3.0]),
+)
+@pytest.mark.parametrize("name", NAMES_WITH_SCHEDULES)
+def test_every_schedule_reports_its_run(name: str, w: int, n: int, c: float) -> None:
+    """boundaries() hold the warmup end and num_training_steps; duration is the time after
+    which the values are constant (at least N), or None where they keep moving."""
+    kw: dict[str, Any] = {
+        "cosine": {"num_cycles": c},
+        "cosine_with_restarts": {"num_cycles": int(c) or 1},
+        "cosine_with_min_lr": {"min_lr_rate": 0.1, "num_cycles": c},
+        "cosine_warmup_with_min_lr": {"min_lr_rate": 0.1, "num_cycles": c},
+        "warmup_stable_decay": {"num_decay_steps": min(n, 7)},
+    }.get(name, {})
+    if name == "warmup_stable_decay" and w + min(n, 7) > n:
+        w = n - min(n, 7)
+    s = lp.hf_schedule(name, num_warmup_steps=w, num_training_steps=n, base_lr=0.1, **kw)
+    bounds = s.boundaries()
+    assert float(n) in bounds
+    if w > 0 and name != "constant":
+        assert float(w) in bounds
+    assert bounds == sorted(set(bounds))
+    # Fractional times too: a cosine whose period is a whole number of steps looks
+    # constant at whole steps.
+    after = np.arange(0, 4 * n + 50, 0.37) + max(n, w + 1)
+    if name in MOVING:
+        assert s.duration is None
+        assert np.ptp(s.values(after)) > 0  # it does keep moving
+    else:
+        assert s.duration is not None and s.duration >= n
+        tail = s.values(np.arange(0, 4 * n + 50, 0.37) + s.duration)
+        assert np.all(tail == tail[0])
+        if s.duration > n:  # only a run shorter than the warmup ends later
+            assert s(s.duration - 1) != tail[0]
+    upto = s.boundaries(until=n)  # with until, a periodic cosine lists each restart too
+    assert {b for b in bounds if b <= n} <= set(upto) and max(upto) == n
+    assert lp.Schedule.from_config(s.to_config()) == s
+
+
+def test_the_plotted_run_of_cosine_with_min_lr() -> None:
+    """The case from issue 13: the schedule reports its 100k-step run."""
+    s = lp.hf_schedule(
+        "cosine_with_min_lr", num_warmup_steps=2000, num_training_steps=100000, min_lr_rate=0.1
+    )
+    assert s.boundaries() == [2000.0, 100000.0]
+    assert s.duration is None  # transformers' cosine never clamps: it climbs after 100k
+    assert math.isclose(s(100000), 0.1) and s(120000) > 0.1
+    wsd = lp.hf_schedule(
+        "warmup_stable_decay", num_warmup_steps=100, num_training_steps=1000, num_decay_steps=200
+    )
+    assert wsd.boundaries() == [100.0, 800.0, 1000.0] and wsd.duration == 1000
+    # Without num_training_steps, no run is reported: the schedule's own end only.
+    only_stable = lp.hf_schedule(
+        "warmup_stable_decay", num_warmup_steps=100, num_stable_steps=700, num_decay_steps=200
+    )
+    assert only_stable.boundaries() == [100.0, 800.0, 1000.0] and only_stable.duration == 1000
+    assert lp.hf_schedule("inverse_sqrt", num_warmup_steps=10).boundaries() == [10.0]
+
+
+# --------------------------------------------------------------------------- greedy
+
+greedy_kwargs = st.fixed_dictionaries(
+    {},
+    optional={
+        "mode": st.sampled_from(["min", "max"]),
+        "factor": st.sampled_from([0.5, 0.9, 0.95, 0.3]),
+        "patience": st.integers(min_value=0, max_value=4),
+        "threshold": st.sampled_from([0.0, 1e-6, 1e-3, 0.05]),
+        "threshold_mode": st.sampled_from(["abs", "rel"]),
+        "cooldown": st.integers(min_value=0, max_value=3),
+        "warmup": st.integers(min_value=0, max_value=3),
+        "min_lr": st.sampled_from([1e-3, 0.01, 0.05, [0.02, 1e-3]]),
+        "max_lr": st.sampled_from([1.0, 0.2, [0.3, 0.5]]),
+        "eps": st.sampled_from([1e-8, 0.0, 1e-3]),
+        "smooth": st.booleans(),
+        "window_size": st.integers(min_value=1, max_value=6),
+        "reset_start": st.integers(min_value=0, max_value=5),
+    },
+)
+#: Metric sequences with improving runs, plateaus and noise.
+metric_runs = st.lists(
+    st.one_of(
+        st.floats(min_value=0.0, max_value=2.0, allow_nan=False),
+        st.sampled_from([0.5, 1.0]),
+    ),
+    min_size=1,
+    max_size=120,
+)
+
+
+def _greedy_state(s: Any) -> dict[str, Any]:
+    """A GreedyLR state without lrplan's own part, lrs as floats."""
+    st_ = {k: v for k, v in s.state_dict().items() if k != "lrplan"}
+    return {
+        k: ([float(x) for x in v] if k in ("_last_lr", "_init_lrs") else v) for k, v in st_.items()
+    }
+
+
+@SETTINGS
+@given(kw=greedy_kwargs, metrics=metric_runs, ramp=st.booleans())
+def test_greedy_matches_transformers(kw: dict[str, Any], metrics: list[float], ramp: bool) -> None:
+    """Same lrs and same state as transformers' GreedyLR after every metric, resets
+    included (a steadily improving or worsening ramp drives the lr to its bounds)."""
+    if ramp:
+        metrics = [*metrics, *[1.0 - i / 200 for i in range(60)], *[float(i) for i in range(60)]]
+    o_hf, o_lp = _twin((0.1, 0.02), 0.1), _twin((0.1, 0.02), 0.1)
+    ref = hf_get_scheduler("greedy", o_hf, scheduler_specific_kwargs=dict(kw))
+    mine = lp.get_scheduler("greedy", o_lp, scheduler_specific_kwargs=dict(kw))
+    assert isinstance(mine, lp.GreedyLR)
+    for i, m in enumerate(metrics):
+        ref.step(m)
+        mine.step(m)
+        assert _lrs(o_hf) == _lrs(o_lp), (i, kw)
+        assert ref.get_last_lr() == mine.get_last_lr()
+    assert _greedy_state(ref) == _greedy_state(mine)
+
+
+def test_greedy_reaches_both_bounds_and_resets() -> None:
+    """Golden run, by hand: factor 0.5, patience 0, bounds [0.025, 0.2], reset_start 2."""
+    opt = _twin((0.1,), 0.1)
+    s = lp.GreedyLR(opt, factor=0.5, patience=0, min_lr=0.025, max_lr=0.2, reset_start=2)
+    seen = []
+    for m in [1.0, 0.9, 0.8, 0.8, 0.8, 0.8, 0.8, 0.8]:
+        s.step(m)
+        seen.append(s.get_last_lr()[0])
+    # better: 0.2, better: 0.4 capped at 0.2 (twice), then bad epochs: 0.1, 0.05,
+    # 0.025 (at min: 1 of 2), 0.025 again (at min: 2 of 2 -> reset to 0.1, best
+    # forgotten), then 0.8 beats the forgotten best: 0.2.
+    assert seen == [0.2, 0.2, 0.2, 0.1, 0.05, 0.025, 0.1, 0.2]
+    assert s.last_epoch == 8 and s.reset_start == 2 and s.best == 0.8
+
+
+def test_greedy_states_cross_load_with_transformers(weights_only_roundtrip: Any) -> None:
+    """A GreedyLR checkpoint moves between the two libraries and resumes identically."""
+    from transformers.optimization import GreedyLR as HFGreedyLR
+
+    kw: dict[str, Any] = {
+        "factor": 0.7,
+        "patience": 1,
+        "smooth": True,
+        "window_size": 3,
+        "cooldown": 1,
+    }
+    rng = np.random.default_rng(3)
+    head = [float(x) for x in rng.uniform(0.0, 1.0, 25)]
+    tail = [float(x) for x in rng.uniform(0.0, 1.0, 40)]
+    for save_with, load_with in ((HFGreedyLR, lp.GreedyLR), (lp.GreedyLR, HFGreedyLR)):
+        o_a = _twin((0.1, 0.05), 0.1)
+        a = save_with(o_a, **kw)
+        for m in head:
+            a.step(m)
+        state = weights_only_roundtrip(a.state_dict())
+        o_b = _twin((0.3, 0.3), 0.3)  # different lrs: the state restores them
+        b = load_with(o_b, **kw)
+        b.load_state_dict(state)
+        assert _lrs(o_b) == _lrs(o_a)
+        for m in tail:
+            a.step(m)
+            b.step(m)
+            assert _lrs(o_a) == _lrs(o_b)
+
+
+@pytest.mark.parametrize(
+    ("kw", "exc", "match"),
+    [
+        ({"factor": 1.0}, ValueError, "Factor should be < 1.0"),
+        ({"factor": 0.0}, ValueError, r"factor must be in \(0, 1\)"),
+        ({"mode": "lowest"}, ValueError, "mode must be 'min' or 'max'"),
+        ({"threshold_mode": "pct"}, ValueError, "threshold_mode must be 'rel' or 'abs'"),
+        ({"patience": -1}, ValueError, "patience must be an int >= 0"),
+        ({"patience": 1.5}, TypeError, "patience must be an int"),
+        ({"window_size": 0}, ValueError, "window_size must be an int >= 1"),
+        ({"min_lr": -0.1}, ValueError, "min_lr"),
+        ({"min_lr": [0.1]}, ValueError, "expected 2 min_lrs"),
+        ({"min_lr": 0.5, "max_lr": 0.1}, ValueError, "min_lr must be <= max_lr"),
+        ({"smooth": "yes"}, TypeError, "smooth must be a bool"),
+    ],
+)
+def test_greedy_refuses_bad_arguments(kw: dict[str, Any], exc: type[Exception], match: str) -> None:
+    with pytest.raises(exc, match=match):
+        lp.GreedyLR(_twin((0.1, 0.1), 0.1), **kw)
+
+
+def test_greedy_factor_zero_fails_late_in_transformers() -> None:
+    """transformers accepts factor=0 and divides by it at the first increase."""
+    from transformers.optimization import GreedyLR as HFGreedyLR
+
+    ref = HFGreedyLR(_twin((0.1,), 0.1), factor=0.0, patience=0)
+    with pytest.raises(ZeroDivisionError):
+        ref.step(1.0)
+
+
+def test_greedy_is_metric_driven_and_has_no_closed_form() -> None:
+    s = lp.get_greedy_schedule(_twin((0.1,), 0.1))
+    assert s.metric_driven and isinstance(s, torch.optim.lr_scheduler.LRScheduler)
+    assert s.get_last_lr() == [0.1]  # construction writes nothing
+    with pytest.raises(TypeError, match="metric-driven"):
+        s.set_step(3)
+    with pytest.raises(NotImplementedError):
+        s.get_lr()
