@@ -278,7 +278,7 @@ ROWS: list[Row] = [
         ValueError,
         ("eta_min", NN),
     ),
-    ("scheduled-not-schedule", lambda: lp.ScheduledLR(opt_(), "cosine"), TypeError, ("schedule",)),
+    ("scheduled-not-schedule", lambda: lp.ScheduledLR(opt_(), 3), TypeError, ("schedule",)),
     (
         "scheduled-wrong-length",
         lambda: lp.ScheduledLR(opt_(), [A, B]),
@@ -359,7 +359,7 @@ ROWS: list[Row] = [
     ),
     (
         "schedule-many-not-schedule",
-        lambda: lp.schedule_many(opt_(), {"lr": "cosine"}),
+        lambda: lp.schedule_many(opt_(), {"lr": 3}),
         TypeError,
         ("schedule",),
     ),

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import sys
 from pathlib import Path
 
 import pytest
@@ -119,7 +118,9 @@ MALICIOUS = [
     "Cosine(steps=10)[0]",
     "Cosine(steps=10) + Cosine(steps=5)",
     "Cosine(steps=10) ** 2",
-    "Cosine(steps=2 * 5)",
+    "Cosine(steps=10) / 2",
+    "Cosine(steps=10) - Cosine(steps=5)",
+    "Cosine(steps='a' * 3)",
     "Cosine(steps=10).then",
     "f'{Cosine}'",
     "b'bytes'",
@@ -196,8 +197,8 @@ def test_repeated_keywords_are_refused_not_overwritten() -> None:
         ("Cosine(steps=10).floor(-0.5)", "lo"),
         ("Cosine(steps=1e999)", "steps"),
         ("-Cosine(steps=10)", "unary minus"),
-        ("2 * 3", "'*'"),
-        ("Cosine(steps=1 + 2)", "'+'"),
+        ("2 * 3", "is a int"),
+        ("Cosine(steps='1' + 2)", "'+'"),
         ("Cosine(steps=epochs(1) - 'x')", "epochs(1) - 'x'"),
         ("Constant().then(5, at=3)", "then"),
     ],
@@ -294,13 +295,13 @@ def test_load_json_config(tmp_path: Path) -> None:
 
 @pytest.mark.parametrize("suffix", [".yaml", ".yml", ".YAML"])
 def test_load_yaml_config(tmp_path: Path, suffix: str) -> None:
-    yaml = pytest.importorskip("yaml")
+    import yaml
+
     path = _write(tmp_path / f"plan{suffix}", yaml.safe_dump(PLAN.to_config()))
     assert load_schedule(path) == PLAN
 
 
 def test_hand_written_yaml(tmp_path: Path) -> None:
-    pytest.importorskip("yaml")
     path = _write(
         tmp_path / "plan.yaml",
         "type: cosine\nsteps: 1000\nend: 0.1\n",
@@ -309,7 +310,6 @@ def test_hand_written_yaml(tmp_path: Path) -> None:
 
 
 def test_yaml_python_tags_are_refused(tmp_path: Path) -> None:
-    pytest.importorskip("yaml")
     marker = tmp_path / "pwned"
     path = _write(
         tmp_path / "evil.yaml",
@@ -318,15 +318,6 @@ def test_yaml_python_tags_are_refused(tmp_path: Path) -> None:
     with pytest.raises(SpecError, match="YAML"):
         load_schedule(path)
     assert not marker.exists()
-
-
-def test_yaml_without_pyyaml_says_how_to_install(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    path = _write(tmp_path / "plan.yaml", "type: constant\n")
-    monkeypatch.setitem(sys.modules, "yaml", None)
-    with pytest.raises(ImportError, match=r"lrplan\[yaml\]"):
-        load_schedule(path)
 
 
 @pytest.mark.parametrize(

@@ -34,20 +34,19 @@ from torch.optim import Optimizer
 
 from ._driver import ScheduleDriven
 from ._groups import as_float, read, read_floats
-from ._schedules import (
-    Constant,
-    Cosine,
-    Exponential,
-    Join,
-    Linear,
-    MultiStep,
-    Polynomial,
-    Schedule,
-    Step,
-)
+from ._schedules import Cosine, Linear, Polynomial, Schedule
 from ._schedules._core import check_real
 from ._schedules._ops import SCALAR as _SCALAR_OPS
 from ._schedules._ops import Ops
+from ._schedules._torchnames import (
+    constant_lr,
+    cosine_annealing_lr,
+    exponential_lr,
+    linear_lr,
+    multistep_lr,
+    polynomial_lr,
+    step_lr,
+)
 
 __all__ = [
     "ConstantLR",
@@ -472,7 +471,7 @@ class StepLR(_TorchRecursion, _torch.StepLR):
         super().__init__(optimizer, last_epoch, verbose)
 
     def _make_schedule(self, group_index: int, base: float) -> Schedule:
-        return Step(step_size=self.step_size, gamma=self.gamma)
+        return step_lr(self.step_size, self.gamma)
 
 
 class MultiStepLR(_TorchRecursion, _torch.MultiStepLR):
@@ -518,7 +517,7 @@ class MultiStepLR(_TorchRecursion, _torch.MultiStepLR):
         super().__init__(optimizer, last_epoch, verbose)
 
     def _make_schedule(self, group_index: int, base: float) -> Schedule:
-        return MultiStep(milestones=tuple(sorted(self.milestones.elements())), gamma=self.gamma)
+        return multistep_lr(self.milestones.elements(), self.gamma)
 
 
 class ConstantLR(_TorchRecursion, _torch.ConstantLR):
@@ -575,10 +574,7 @@ class ConstantLR(_TorchRecursion, _torch.ConstantLR):
         super().__init__(optimizer, last_epoch, verbose)
 
     def _make_schedule(self, group_index: int, base: float) -> Schedule:
-        return Join(
-            schedules=(Constant(value=self.factor), Constant(value=1.0)),
-            boundaries=(self.total_iters,),
-        )
+        return constant_lr(self.factor, self.total_iters)
 
 
 # --------------------------------------------------------------------------- ramps and decays
@@ -663,7 +659,7 @@ class LinearLR(_TorchRecursion, _torch.LinearLR):
         super().__init__(optimizer, last_epoch, verbose)
 
     def _make_schedule(self, group_index: int, base: float) -> Schedule:
-        return _LinearLRShape(steps=self.total_iters, start=self.start_factor, end=self.end_factor)
+        return linear_lr(self.start_factor, self.end_factor, self.total_iters, cls=_LinearLRShape)
 
 
 class ExponentialLR(_TorchRecursion, _torch.ExponentialLR):
@@ -697,7 +693,7 @@ class ExponentialLR(_TorchRecursion, _torch.ExponentialLR):
         super().__init__(optimizer, last_epoch, verbose)
 
     def _make_schedule(self, group_index: int, base: float) -> Schedule:
-        return Exponential(gamma=self.gamma)
+        return exponential_lr(self.gamma)
 
 
 class PolynomialLR(_TorchRecursion, _torch.PolynomialLR):
@@ -738,7 +734,7 @@ class PolynomialLR(_TorchRecursion, _torch.PolynomialLR):
         super().__init__(optimizer, last_epoch, verbose)
 
     def _make_schedule(self, group_index: int, base: float) -> Schedule:
-        return _PolynomialLRShape(steps=self.total_iters, power=self.power)
+        return polynomial_lr(self.total_iters, self.power, cls=_PolynomialLRShape)
 
 
 class _CosineAnnealingShape(Cosine):
@@ -811,7 +807,7 @@ class CosineAnnealingLR(_TorchRecursion, _torch.CosineAnnealingLR):
         super().__init__(optimizer, last_epoch, verbose)
 
     def _make_schedule(self, group_index: int, base: float) -> Schedule:
-        return _CosineAnnealingShape(steps=self.T_max, start=base, end=self.eta_min, periodic=True)
+        return cosine_annealing_lr(self.T_max, base, self.eta_min, cls=_CosineAnnealingShape)
 
 
 def _eta_min(owner: str, value: Any) -> float:

@@ -36,8 +36,9 @@ from ._driver import ConfigChangePolicy, ScheduleDriven, _warn_get_lr_outside_st
 from ._groups import as_float, check_time, check_value, write
 from ._schedules import Schedule
 from ._schedules._core import check_real
-from ._schedules._cyclic import CYCLIC_MODES, CosineRestarts, Cyclic, _TorchPhases
+from ._schedules._cyclic import CYCLIC_MODES, Cyclic, _TorchPhases
 from ._schedules._ops import Ops
+from ._schedules._torchnames import cosine_warm_restarts, cyclic_lr, one_cycle_ends
 
 __all__ = ["CosineAnnealingWarmRestarts", "CyclicLR", "OneCycleLR"]
 
@@ -346,14 +347,7 @@ class CyclicLR(_CyclesMomentum, _torch.CyclicLR):
         up, down = self._sizes()
         fn = self._scale_fn_custom
         if fn is None and (self.mode != "exp_range" or 0.0 < self.gamma <= 1.0):
-            return Cyclic(
-                start=start,
-                peak=peak,
-                step_size_up=up,
-                step_size_down=down,
-                mode=self.mode,
-                gamma=self.gamma if self.mode == "exp_range" else 1.0,
-            )
+            return cyclic_lr(start, peak, up, down, self.mode, self.gamma)
         if fn is None:  # exp_range with gamma outside (0, 1]: torch's unbounded amplitude
             fn, label = _ExpRange(self.gamma), f"exp_range(gamma={self.gamma!r})"
         else:
@@ -529,14 +523,14 @@ class OneCycleLR(_CyclesMomentum, _torch.OneCycleLR):
         final_div = check_real(owner, "final_div_factor", final_div_factor, lo=0, lo_open=True)
         # torch's phases: (end step, lr from -> to, momentum from -> to), the levels
         # named by the param-group keys that hold them.
-        pct, total = float(pct_start), self.total_steps
-        phases = [
-            (float(pct * total) - 1, "initial_lr", "max_lr", "max_momentum", "base_momentum"),
-            (float(2 * pct * total) - 2, "max_lr", "initial_lr", "base_momentum", "max_momentum"),
-            (total - 1, "initial_lr", "min_lr", "max_momentum", "max_momentum"),
-        ]
-        if not three_phase:
-            phases = [phases[0], (total - 1, "max_lr", "min_lr", "base_momentum", "max_momentum")]
+        ramps = [("initial_lr", "max_lr", "max_momentum", "base_momentum")]
+        if three_phase:
+            ramps.append(("max_lr", "initial_lr", "base_momentum", "max_momentum"))
+            ramps.append(("initial_lr", "min_lr", "max_momentum", "max_momentum"))
+        else:
+            ramps.append(("max_lr", "min_lr", "base_momentum", "max_momentum"))
+        ends = one_cycle_ends(pct_start, self.total_steps, three_phase)
+        phases = [(end, *ramp) for end, ramp in zip(ends, ramps, strict=True)]
         names = ("end_step", "start_lr", "end_lr", "start_momentum", "end_momentum")
         self._schedule_phases = [_phase(dict(zip(names, p, strict=True))) for p in phases]
         max_lrs = _per_group(owner, "max_lr", optimizer, max_lr)
@@ -684,9 +678,7 @@ class CosineAnnealingWarmRestarts(ScheduleDriven, _torch.CosineAnnealingWarmRest
         super().__init__(optimizer, last_epoch, verbose)
 
     def _make_schedule(self, group_index: int, base: float) -> Schedule:
-        return CosineRestarts(
-            period=float(self.T_0), period_mult=self.T_mult, start=base, end=self.eta_min
-        )
+        return cosine_warm_restarts(self.T_0, self.T_mult, base, self.eta_min)
 
     def step(self, epoch: int | float | None = None) -> None:  # type: ignore[override]
         """Advance one epoch, or go to (fractional) ``epoch``: torch's rule, no warning."""

@@ -41,6 +41,7 @@ import json
 import logging
 import math
 import operator
+import os
 import warnings
 import weakref
 from collections.abc import Mapping, Sequence
@@ -70,6 +71,7 @@ from ._groups import (
 )
 from ._schedules import Schedule
 from ._schedules._ops import SCALAR
+from ._spec import load
 
 __all__ = [
     "EPOCH_DEPRECATION_WARNING",
@@ -997,7 +999,9 @@ class ScheduledLR(ScheduleDriven):
     Args:
         optimizer: the optimizer whose param groups are driven.
         schedule: one :class:`~lrplan.Schedule` for every group, or a list with
-            one per group.
+            one per group. A spec string or a path to a ``.json``/``.yaml`` config
+            file stands for the schedule :func:`lrplan.load` gives (a file that holds
+            one config per hyperparameter gives the one for ``key``).
         key: the param-group entry to drive: ``"lr"`` (default),
             ``"weight_decay"``, ``"momentum"``, ``"betas[0]"``, ``"betas[1]"``, or
             any other scalar entry the groups hold.
@@ -1029,7 +1033,7 @@ class ScheduledLR(ScheduleDriven):
     def __init__(
         self,
         optimizer: Optimizer,
-        schedule: Schedule | Sequence[Schedule],
+        schedule: Schedule | str | os.PathLike[str] | Sequence[Schedule | str | os.PathLike[str]],
         *,
         key: str = "lr",
         relative: bool | None = None,
@@ -1049,6 +1053,8 @@ class ScheduledLR(ScheduleDriven):
         if not isinstance(optimizer, Optimizer):
             raise TypeError(f"{type(optimizer).__name__} is not an Optimizer")
         n = len(optimizer.param_groups)
+        if isinstance(schedule, str | os.PathLike):
+            schedule = load(schedule, key=key)
         if isinstance(schedule, Schedule):
             self._given: list[Schedule] | Schedule = schedule
         elif isinstance(schedule, list | tuple):
@@ -1057,16 +1063,20 @@ class ScheduledLR(ScheduleDriven):
                     f"ScheduledLR: schedule list must have one entry per param group "
                     f"({n}), got {len(schedule)}"
                 )
-            for i, s in enumerate(schedule):
+            given: list[Schedule] = []
+            for i, entry in enumerate(schedule):
+                s = load(entry, key=key) if isinstance(entry, str | os.PathLike) else entry
                 if not isinstance(s, Schedule):
                     raise TypeError(
-                        f"ScheduledLR: schedule[{i}] must be an lrplan Schedule, "
-                        f"got {type(s).__name__}"
+                        f"ScheduledLR: schedule[{i}] must be an lrplan Schedule, a spec "
+                        f"string or a config file path, got {type(s).__name__}"
                     )
-            self._given = list(schedule)
+                given.append(s)
+            self._given = given
         else:
             raise TypeError(
-                "ScheduledLR: schedule must be an lrplan Schedule or a list of them, "
+                "ScheduledLR: schedule must be an lrplan Schedule, a spec string, a config "
+                "file path, or a list of them, "
                 f"got {type(schedule).__name__}"
             )
         super().__init__(optimizer, last_epoch, verbose)
