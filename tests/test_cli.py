@@ -424,9 +424,8 @@ def test_open_ended_schedule_uses_the_documented_default(
 ) -> None:
     assert main(["show", "Exponential(gamma=0.99)"]) == 0
     captured = capsys.readouterr()
-    assert "no end of its own; showing steps 0..1,000 (choose the range with --steps)" in (
-        captured.err
-    )
+    note = "no end of its own and no phase boundaries; drawn over 1,000 steps"
+    assert f"{note} (choose the range with --steps)" in captured.err
     assert "key points over steps 0..1,000" in captured.out
     assert main(["show", "Exponential(gamma=0.99)", "--steps", "20"]) == 0
     assert capsys.readouterr().err == ""
@@ -493,8 +492,10 @@ def test_show_with_base_and_epochs(capsys: pytest.CaptureFixture[str]) -> None:
     rows = [ln.split() for ln in capsys.readouterr().out.splitlines()[3:]]
     assert rows[0] == ["point", "step", "epoch", "value", "lr"]
     assert rows[1] == ["start", "0", "0", "1", "0.4"]
-    assert rows[2] == ["end", "100", "5", "0.0625", "0.025"]  # 0.5 ** 4
-    assert rows[4] == ["min", "100", "5", "0.0625", "0.025"]
+    # Step drops every 25 steps: a boundary row each, the drop at the last step included.
+    assert [r[:2] for r in rows[2:6]] == [["boundary", s] for s in ("25", "50", "75", "100")]
+    assert rows[6] == ["end", "100", "5", "0.0625", "0.025"]  # 0.5 ** 4
+    assert rows[8] == ["min", "100", "5", "0.0625", "0.025"]
 
 
 def test_show_json(capsys: pytest.CaptureFixture[str]) -> None:
@@ -518,12 +519,81 @@ def test_show_json(capsys: pytest.CaptureFixture[str]) -> None:
 
 
 def test_show_limits_long_boundary_lists(capsys: pytest.CaptureFixture[str]) -> None:
-    from lrplan.cli import MAX_TABLE_BOUNDARIES
-
     assert main(["show", "CosineRestarts(period=5)", "--steps", "1000"]) == 0
     out = capsys.readouterr().out
-    assert sum(ln.startswith("boundary") for ln in out.splitlines()) == MAX_TABLE_BOUNDARIES
-    assert "... and 149 more phase boundaries" in out  # 199 restarts inside 0..1000
+    assert not any(ln.startswith("boundary") for ln in out.splitlines())
+    assert "200 phase boundaries (--format json lists each with its value):" in out
+    assert "  every 5 steps: 5, 10, ..., 1,000 (200 boundaries)" in out
+
+
+def test_show_lists_every_restart_over_a_million_steps(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    """Not the first 500: every restart up to the last step, in JSON and summarised."""
+    argv = ["show", "CosineRestarts(period=100)", "--steps", "1000000"]
+    assert main([*argv, "--format", "json"]) == 0
+    doc = json.loads(capsys.readouterr().out)
+    assert [b["step"] for b in doc["boundaries"]] == list(range(100, 1_000_001, 100))
+    assert main(argv) == 0
+    assert "every 100 steps: 100, 200, ..., 1,000,000 (10,000 boundaries)" in (
+        capsys.readouterr().out
+    )
+
+
+def test_show_refuses_a_billion_boundaries(capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["show", "Step(step_size=0.0001)", "--steps", "1000", "--format", "json"]) == 2
+    err = capsys.readouterr().err
+    assert "more than the 1,000,000 listed at most" in err and "--steps" in err
+
+
+def test_default_range_covers_the_last_phase(capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["show", "MultiStep(milestones=(30, 60, 80))", "--format", "json"]) == 0
+    doc = json.loads(capsys.readouterr().out)
+    assert doc["steps"] == 96 and doc["end"]["value"] == pytest.approx(1e-3)
+    assert main(["show", "Cosine(steps=100).then(Constant(value=0.1), at=50)"]) == 0
+    assert "key points over steps 0..60;" in capsys.readouterr().out
+
+
+def test_open_ended_periodic_schedule_gets_a_few_periods_and_a_note(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    assert main(["show", "Cyclic(start=0.1, step_size_up=2000)", "--format", "json"]) == 0
+    captured = capsys.readouterr()
+    assert json.loads(captured.out)["steps"] == 9600  # two cycles, then 20% more
+    assert "has no end of its own; drawn to step 9,600, past its first 4 boundaries" in captured.err
+    assert "(choose the range with --steps)" in captured.err
+
+
+def test_terminal_chart_drops_are_vertical(capsys: pytest.CaptureFixture[str]) -> None:
+    pytest.importorskip("plotext")
+    from lrplan._plot import terminal_chart
+
+    chart = terminal_chart(
+        {"m": lp.MultiStep(milestones=(30, 60, 80))}, 96, width=70, height=15, color=False
+    )
+    rows = chart.splitlines()[2:12]
+    # The column of the drop at step 30 is filled from the top row to the bottom one.
+    col = next(i for i, ch in enumerate(rows[1]) if ch == "▌")
+    assert all(r[col] in "▖▗▘▙▚▛▜▝▞▟▌▐█▀▄" for r in rows[:8])
+
+
+def test_demo_takes_key_for_a_multi_key_plan(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    pytest.importorskip("yaml")
+    plan = tmp_path / "plan.yaml"
+    plan.write_text(
+        "lr: {type: cosine, steps: 48}\n"
+        "momentum: {type: linear, steps: 48, start: 0.95, end: 0.85}\n"
+    )
+    out = tmp_path / "demo.png"
+    argv = ["demo", "--epochs", "1", "-q", "-o", str(out), "--schedule", str(plan)]
+    assert main([*argv, "--key", "momentum"]) == 0
+    text = capsys.readouterr().out
+    assert "momentum (AdamW's betas[0]) under Linear(steps=48, start=0.95, end=0.85)" in text
+    assert main(argv) == 0  # --key lr by default: the plan's lr schedule drives the lr
+    assert "under Cosine(steps=48)" in capsys.readouterr().out
+    assert main([*argv, "--key", "dampening"]) == 2
 
 
 def test_show_picks_a_key_from_a_multi_key_config(

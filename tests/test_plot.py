@@ -8,6 +8,8 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 import lrplan as lp
 from lrplan._plot import (
@@ -23,6 +25,7 @@ from lrplan._plot import (
     terminal_chart,
     training_chart,
 )
+from sched_cases import schedules
 
 pytest.importorskip("matplotlib")
 pytest.importorskip("plotext")
@@ -284,11 +287,12 @@ def test_long_ranges_are_sampled_but_keep_jumps_sharp() -> None:
     s = lp.Linear(steps=10, end=1.0, start=0.0).then(lp.Constant(value=0.25), at=654_321.5)
     fig = plot_schedules({"s": s}, 2_000_000)
     x, y = fig.axes[0].lines[0].get_data()
-    assert len(x) <= MAX_FIGURE_POINTS + 3
-    assert x[0] == 0 and x[-1] == 2_000_000 and np.all(np.diff(x) > 0)
+    assert len(x) <= MAX_FIGURE_POINTS + 5  # the sample, 3 steps around the jump, its 2 ends
+    assert x[0] == 0 and x[-1] == 2_000_000 and np.all(np.diff(x) >= 0)
     assert {654_320.0, 654_321.0, 654_322.0} <= set(x.tolist())
-    i = int(np.searchsorted(x, 654_321.0))
-    assert (y[i], y[i + 1]) == (1.0, 0.25)  # the drop is between two adjacent steps
+    i = int(np.searchsorted(x, 654_321.5))
+    assert x[i] == x[i + 1] == 654_321.5  # the drop is a vertical segment at the switch
+    assert (y[i - 1], y[i], y[i + 1], y[i + 2]) == (1.0, 1.0, 0.25, 0.25)
     np.testing.assert_array_equal(sample_steps(10, [3.5]), np.arange(11))
 
 
@@ -441,7 +445,7 @@ def test_public_plot_binds_plans_and_overlays_mappings() -> None:
         lp.plot(plan, ax=ax, steps=400)
     with pytest.raises(ValueError, match="absolute"):
         lp.plot(PLAN, ax=ax, key="momentum", base=0.1)
-    with pytest.raises(TypeError, match="Schedule or a mapping"):
+    with pytest.raises(TypeError, match="a Schedule, a mapping of label -> Schedule, or a sch"):
         lp.plot("Cosine(steps=10)", ax=ax)  # type: ignore[arg-type]
 
 
@@ -480,3 +484,202 @@ def test_plot_module_doctests() -> None:
 
     result = doctest.testmod(lrplan._plot, optionflags=doctest.ELLIPSIS)
     assert result.attempted > 10 and result.failed == 0
+
+
+# --------------------------------------------------------------------------- ranges, drops
+
+
+def test_png_draws_a_vertical_drop_and_the_last_phase() -> None:
+    """MultiStep(30, 60, 80): drawn past 80, each drop a vertical segment in the Agg figure."""
+    ax = lp.plot(lp.MultiStep(milestones=(30, 60, 80)), ax=_axes())
+    assert ax.get_xlim() == (0.0, 96.0)
+    x, y = ax.lines[0].get_data()
+    for b, (hi, lo) in {30: (1.0, 0.1), 60: (0.1, 0.01), 80: (0.01, 0.001)}.items():
+        i = int(np.flatnonzero(x == b)[0])
+        assert x[i + 1] == b and y[i] == pytest.approx(hi) and y[i + 1] == pytest.approx(lo)
+
+
+def test_then_constant_is_drawn_after_the_switch() -> None:
+    ax = lp.plot(lp.Cosine(steps=100).then(lp.Constant(value=0.1), at=50), ax=_axes())
+    assert ax.get_xlim() == (0.0, 60.0)
+    x, y = ax.lines[0].get_data()
+    assert x[-1] == 60 and y[-1] == pytest.approx(0.1)
+
+
+def test_open_ended_plot_says_so_in_the_title() -> None:
+    ax = lp.plot(lp.CosineRestarts(period=100), ax=_axes())
+    assert ax.get_xlim() == (0.0, 480.0)
+    assert "has no end of its own" in ax.get_title() and "steps=" in ax.get_title()
+
+
+def test_plot_a_scheduler_marks_its_step() -> None:
+    import torch
+
+    opt = torch.optim.SGD(torch.nn.Linear(2, 1).parameters(), lr=0.1)
+    sched = lp.ScheduledLR(opt, lp.MultiStep(milestones=(30, 60, 80)))
+    for _ in range(40):
+        opt.step()
+        sched.step()
+    ax = lp.plot(sched, ax=_axes())
+    assert ax.get_ylabel() == "lr (base lr 0.1 × multiplier)"
+    assert "current step 40 (last_epoch)" in [t.get_text() for t in ax.get_legend().get_texts()]
+    assert ax.lines[0].get_data()[1][0] == pytest.approx(0.1)
+    assert sched.last_epoch == 40 and opt.param_groups[0]["lr"] == pytest.approx(0.01)
+
+
+def test_plot_a_torch_scheduler_simulates_a_copy() -> None:
+    import torch
+
+    opt = torch.optim.SGD(torch.nn.Linear(2, 1).parameters(), lr=1.0)
+    sched = torch.optim.lr_scheduler.StepLR(opt, step_size=10, gamma=0.5)
+    ax = lp.plot(sched, ax=_axes(), steps=30)
+    x, y = ax.lines[0].get_data()
+    assert list(x) == list(range(31))
+    assert list(y) == [0.5 ** (t // 10) for t in range(31)]  # torch's own numbers
+    assert sched.last_epoch == 0 and opt.param_groups[0]["lr"] == 1.0  # untouched
+    with pytest.raises(TypeError, match="metric"):
+        lp.plot(torch.optim.lr_scheduler.ReduceLROnPlateau(opt), ax=_axes())
+
+
+def _axes() -> object:
+    from matplotlib.figure import Figure
+
+    return Figure().add_subplot()
+
+
+# --------------------------------------------------------------------------- boundaries(until)
+
+
+@pytest.mark.parametrize(
+    ("schedule", "until", "expected"),
+    [
+        # every restart / drop / cycle edge, from the shape's own formula
+        (lp.CosineRestarts(period=10), 35, [10, 20, 30]),
+        (lp.CosineRestarts(period=10, period_mult=2), 100, [10, 30, 70]),  # S_i = 10 (2^i - 1)
+        (lp.CosineRestarts(period=10, cycle_limit=2), 1e12, [10, 20]),
+        (lp.Cyclic(start=0.1, step_size_up=2, step_size_down=3), 12, [2, 5, 7, 10, 12]),
+        (lp.Cyclic(start=0.1, step_size_up=2, cycles=1), 1e9, [2, 4]),
+        (lp.Step(step_size=30), 100, [30, 60, 90]),
+        (lp.Linear(steps=30, after="restart"), 95, [30, 60, 90]),
+        (lp.Cosine(steps=30, periodic=True), 95, [30, 60, 90]),  # troughs and peaks
+        (lp.MultiStep(milestones=(30, 60, 80)), 60, [30, 60]),
+        (lp.WarmupStableDecay(warmup=10, stable=70, decay=20), 80, [10, 80]),
+        (lp.OneCycle(steps=100, peak=1.0), 50, [30]),
+        # combinators forward ``until`` in their own clock
+        (lp.Shift(schedule=lp.MultiStep(milestones=(3, 7)), by=3), 8, [3, 6]),
+        (lp.TimeScale(schedule=lp.MultiStep(milestones=(3, 7)), factor=10), 50, [30]),
+        (lp.Repeat(schedule=lp.warmup(lp.Linear(steps=8), steps=2)), 25, [2, 10, 12, 20, 22]),
+        (lp.Repeat(schedule=lp.Linear(steps=4), times=2), 100, [4, 8]),
+        (lp.Step(step_size=10) * lp.MultiStep(milestones=(15,)), 30, [10, 15, 20, 30]),
+        (lp.Step(step_size=10).clip(lo=0.05), 30, [10, 20, 30]),
+        # a Join lists each phase's boundaries only while that phase runs
+        (lp.warmup(lp.CosineRestarts(period=10), steps=5), 40, [5, 15, 25, 35]),
+        (lp.CosineRestarts(period=10).then(lp.Constant(value=0.1), at=25), 1e9, [10, 20, 25]),
+    ],
+)
+def test_boundaries_until_lists_every_boundary_up_to_it(
+    schedule: lp.Schedule, until: float, expected: list[float]
+) -> None:
+    got = schedule.boundaries(until=until)
+    assert got == pytest.approx(expected)
+    assert got == sorted(set(got))
+
+
+def test_boundaries_without_until_keep_their_old_lists() -> None:
+    from lrplan._schedules._cyclic import MAX_LISTED_RESTARTS
+
+    assert len(lp.CosineRestarts(period=10).boundaries()) == MAX_LISTED_RESTARTS
+    assert lp.Cyclic(start=0.1, step_size_up=2).boundaries() == [2, 4]  # the first cycle
+    assert (
+        lp.Step(step_size=3).boundaries() == [] == lp.Linear(steps=3, after="restart").boundaries()
+    )
+
+
+def test_boundaries_until_refuses_a_huge_list_and_bad_until() -> None:
+    from lrplan._schedules._core import MAX_BOUNDARIES
+
+    assert len(lp.CosineRestarts(period=1).boundaries(until=MAX_BOUNDARIES)) == MAX_BOUNDARIES
+    for s in (
+        lp.CosineRestarts(period=1),
+        lp.Step(step_size=1),
+        lp.Cyclic(start=0.1, step_size_up=1),
+    ):
+        with pytest.raises(ValueError, match="listed at most; ask for a shorter range"):
+            s.boundaries(until=1e9)
+    with pytest.raises(ValueError, match="listed at most"):
+        lp.warmup(lp.Step(step_size=1e-3), steps=5).boundaries(until=1e6)
+    for bad in (math.nan, "10", True):
+        with pytest.raises(TypeError, match="until must be a real number or None"):
+            lp.Linear(steps=3).boundaries(until=bad)  # type: ignore[arg-type]
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(schedules(), st.floats(0, 2_000), st.floats(0, 1))
+def test_boundaries_until_is_a_prefix(s: lp.Schedule, until: float, frac: float) -> None:
+    """Asking for less gives a prefix of the longer list; all inside (0, until]."""
+    try:
+        longer = s.boundaries(until=until)
+    except ValueError:  # more than MAX_BOUNDARIES
+        return
+    assert longer == sorted(set(longer)) and all(0 < b <= until for b in longer)
+    shorter = until * frac
+    assert s.boundaries(until=shorter) == [b for b in longer if b <= shorter]
+
+
+def test_terminal_chart_and_key_points_take_an_lrplan_scheduler() -> None:
+    import torch
+
+    opt = torch.optim.SGD(torch.nn.Linear(2, 1).parameters(), lr=0.5, momentum=0.9)
+    multi = lp.schedule_many(
+        opt, {"lr": lp.Linear(steps=20), "momentum": lp.Linear(steps=20, start=0.95, end=0.85)}
+    )
+    for _ in range(5):
+        opt.step()
+        multi.step()
+    assert key_points(multi) == "start 0.5, peak 0.5 at step 0, end 0 at step 20"
+    assert key_points(multi.schedulers["momentum"]) == (
+        "start 0.95, peak 0.95 at step 0, end 0.85 at step 20"
+    )
+    chart = terminal_chart(multi.schedulers["momentum"], width=60, height=12, color=False)
+    assert "momentum (absolute value)" in chart
+    torch_sched = torch.optim.lr_scheduler.StepLR(opt, step_size=3)
+    with pytest.raises(TypeError, match=r"use lrplan\.plot\(scheduler, steps=N\)"):
+        terminal_chart(torch_sched)
+
+
+def test_plot_simulates_a_get_lr_subclass_from_its_current_step() -> None:
+    import torch
+
+    class Halving(lp.LRScheduler):
+        def get_lr(self) -> list[float]:
+            return [
+                g["lr"] * (0.5 if self.last_epoch % 4 == 0 else 1.0)
+                for g in self.optimizer.param_groups
+            ]
+
+    model = torch.nn.Linear(2, 1)
+    opt = torch.optim.SGD(model.parameters(), lr=1.0)
+    sched = Halving(opt)
+    for _ in range(2):
+        opt.step()
+        sched.step()
+    weight = model.weight.detach().clone()
+    ax = lp.plot(sched, ax=_axes(), steps=8)
+    x, y = ax.lines[0].get_data()
+    assert list(x) == list(range(2, 11))
+    assert list(y) == [0.5 ** (t // 4 + 1) for t in range(2, 11)]  # halved at 0, 4, 8
+    assert ax.lines[0].get_drawstyle() == "steps-post"  # a drop is vertical
+    assert sched.last_epoch == 2 and opt.param_groups[0]["lr"] == 0.5
+    assert torch.equal(model.weight, weight)
+    assert "simulated on a copy for 8 steps" in ax.get_title()
+
+
+def test_more_boundaries_than_listed_are_not_drawn_but_said() -> None:
+    s = lp.Step(step_size=1e-4, gamma=0.999)  # 10 million drops up to step 1000
+    fig = plot_schedules({"s": s}, 1000)
+    legend = [t.get_text() for t in fig.axes[0].get_legend().get_texts()]
+    assert legend == ["s", "more than 1,000,000 phase boundaries (too many to draw)"]
+    x, _ = fig.axes[0].lines[0].get_data()
+    assert len(x) == 1001  # every step, no per-boundary points
+    chart = terminal_chart({"s": s}, 1000, width=50, height=10, color=False)
+    assert len(chart.splitlines()) == 10 and "┊" not in chart  # no boundary lines drawn

@@ -35,6 +35,7 @@ __all__ = [
     "BATCH_SIZE",
     "DEFAULT_EPOCHS",
     "DEFAULT_LR",
+    "DEMO_KEYS",
     "POINTS_PER_CLASS",
     "STEPS_PER_EPOCH",
     "DemoResult",
@@ -54,6 +55,17 @@ FINAL_MULTIPLIER = 0.01
 #: Optimizer steps in one demo epoch: the data size over the batch size.
 STEPS_PER_EPOCH = (N_CLASSES * POINTS_PER_CLASS) // BATCH_SIZE
 _HELD_OUT_SEED_OFFSET = 1_000_003
+
+#: The keys ``--key`` may schedule, and the AdamW param-group entry each drives.
+#: AdamW has no ``momentum``: as torch's ``OneCycleLR`` does for Adam, its first
+#: beta (the averaging rate of the gradient) plays that part.
+DEMO_KEYS = {
+    "lr": "lr",
+    "weight_decay": "weight_decay",
+    "momentum": "betas[0]",
+    "betas[0]": "betas[0]",
+    "betas[1]": "betas[1]",
+}
 
 
 def default_schedule(total_steps: int) -> Schedule:
@@ -123,6 +135,10 @@ class DemoResult:
     seconds: float
     png: Path | None = None
     chart: str | None = field(default=None, repr=False)
+    #: ``(key, schedule)`` when the schedule given drove another key than lr.
+    extra: tuple[str, Schedule] | None = None
+    #: That key's value used by each optimizer step (empty without ``extra``).
+    extra_values: list[float] = field(default_factory=list, repr=False)
 
     @property
     def steps(self) -> int:
@@ -178,6 +194,8 @@ def _train(
     seed: int,
     base_lr: float,
     progress: _Progress | None,
+    extra: tuple[str, Schedule] | None = None,
+    extra_values: list[float] | None = None,
 ) -> tuple[list[float], list[float], float, float, float]:
     # The model is tiny: extra intra-op threads only add synchronisation, and on a
     # busy machine they made each step tens of times slower (measured: 1440 steps
@@ -187,7 +205,13 @@ def _train(
     torch.set_num_threads(1)
     try:
         return _train_single_thread(
-            schedule, epochs=epochs, seed=seed, base_lr=base_lr, progress=progress
+            schedule,
+            epochs=epochs,
+            seed=seed,
+            base_lr=base_lr,
+            progress=progress,
+            extra=extra,
+            extra_values=extra_values,
         )
     finally:
         torch.set_num_threads(threads)
@@ -200,6 +224,8 @@ def _train_single_thread(
     seed: int,
     base_lr: float,
     progress: _Progress | None,
+    extra: tuple[str, Schedule] | None = None,
+    extra_values: list[float] | None = None,
 ) -> tuple[list[float], list[float], float, float, float]:
     x, y = make_spirals(seed=seed)
     gen = torch.Generator().manual_seed(seed + 1)
@@ -213,6 +239,7 @@ def _train_single_thread(
         initial_loss = float(loss_fn(model(x), y))
     opt = torch.optim.AdamW(model.parameters(), lr=base_lr, weight_decay=1e-4)
     sched = ScheduledLR(opt, schedule)
+    other = None if extra is None else ScheduledLR(opt, extra[1], key=DEMO_KEYS[extra[0]])
     lrs: list[float] = []
     losses: list[float] = []
     for epoch in range(1, epochs + 1):
@@ -220,11 +247,15 @@ def _train_single_thread(
         for i in range(STEPS_PER_EPOCH):
             idx = order[i * BATCH_SIZE : (i + 1) * BATCH_SIZE]
             lr = float(opt.param_groups[0]["lr"])
+            if other is not None and extra_values is not None:
+                extra_values.append(float(other.get_last_lr()[0]))
             loss = loss_fn(model(x[idx]), y[idx])
             opt.zero_grad(set_to_none=True)
             loss.backward()
             opt.step()
             sched.step()
+            if other is not None:
+                other.step()
             lrs.append(lr)
             losses.append(loss.item())
             if progress is not None:
@@ -245,6 +276,7 @@ def run_demo(
     out: str | os.PathLike[str] | None = "lrplan-demo.png",
     progress: bool = True,
     stream: TextIO | None = None,
+    key: str = "lr",
 ) -> DemoResult:
     """Train the demo model and, if ``out`` is given, draw the curves.
 
@@ -262,19 +294,36 @@ def run_demo(
         out: PNG path, or ``None`` for no picture.
         progress: draw a progress bar on ``stream`` (stderr by default).
         stream: where progress goes.
+        key: what ``schedule`` drives (:data:`DEMO_KEYS`): ``"lr"`` (the default),
+            or ``"momentum"`` (AdamW's ``betas[0]``, absolute values),
+            ``"betas[0]"``, ``"betas[1]"``, ``"weight_decay"``; for another key
+            than lr, the lr follows :func:`default_schedule`.
     """
     if isinstance(epochs, bool) or not isinstance(epochs, int) or epochs < 1:
         raise ValueError(f"epochs must be a positive integer, got {epochs!r}")
+    if key not in DEMO_KEYS:
+        raise ValueError(f"key must be one of {sorted(DEMO_KEYS)} for the demo, got {key!r}")
     spe = STEPS_PER_EPOCH
     total = epochs * spe
+    extra = None
     if schedule is None:
         plan = default_schedule(total)
     else:  # a plan in epochs or fractions of the run is resolved for this run
         plan = schedule.bind(total_steps=total, steps_per_epoch=spe)
+    if key != "lr" and schedule is not None:
+        extra = (key, plan)
+        plan = default_schedule(total)
     bar = _Progress(total, epochs, stream or sys.stderr) if progress else None
     start = time.perf_counter()
+    extra_values: list[float] = []
     lrs, losses, initial_loss, final_loss, accuracy = _train(
-        plan, epochs=epochs, seed=seed, base_lr=base_lr, progress=bar
+        plan,
+        epochs=epochs,
+        seed=seed,
+        base_lr=base_lr,
+        progress=bar,
+        extra=extra,
+        extra_values=extra_values,
     )
     seconds = time.perf_counter() - start
     result = DemoResult(
@@ -288,6 +337,8 @@ def run_demo(
         final_loss=final_loss,
         accuracy=accuracy,
         seconds=seconds,
+        extra=extra,
+        extra_values=extra_values,
     )
     if out is None:
         return result
@@ -302,21 +353,28 @@ def _title(result: DemoResult) -> str:
 
 
 def _draw(result: DemoResult, out: Path) -> DemoResult:
+    bounds = set(result.schedule.boundaries(until=result.steps))
+    extra = None
+    if result.extra is not None:
+        key, schedule = result.extra
+        bounds.update(schedule.boundaries(until=result.steps))
+        extra = (f"{key} (AdamW {DEMO_KEYS[key]})", result.extra_values)
     try:
         _plot.plot_training(
             lrs=result.lrs,
             losses=result.losses,
-            boundaries=result.schedule.boundaries(),
+            boundaries=sorted(bounds),
             steps_per_epoch=result.steps_per_epoch,
             title=_title(result),
             path=out,
+            extra=extra,
         )
         return replace(result, png=out)
     except ImportError:
         pass
     try:
         chart = _plot.training_chart(
-            lrs=result.lrs, losses=result.losses, boundaries=result.schedule.boundaries()
+            lrs=result.lrs, losses=result.losses, boundaries=sorted(bounds), extra=extra
         )
     except ImportError:
         return result
@@ -331,4 +389,7 @@ def describe(result: DemoResult) -> str:
         f"loss {result.initial_loss:.4f} -> {result.final_loss:.4f}, "
         f"held-out accuracy {result.accuracy:.1%}",
     ]
+    if result.extra is not None:
+        key, schedule = result.extra
+        lines.append(f"{key} (AdamW's {DEMO_KEYS[key]}) under {schedule!r}")
     return "\n".join(lines)

@@ -17,6 +17,8 @@ Example:
 
 from __future__ import annotations
 
+import collections
+import copy
 import dataclasses
 import io
 import math
@@ -24,6 +26,7 @@ import os
 import shutil
 import sys
 import textwrap
+import warnings
 from collections.abc import Iterator, Mapping, Sequence
 from pathlib import Path
 from typing import Any
@@ -32,6 +35,7 @@ import numpy as np
 import numpy.typing as npt
 
 from lrplan._schedules import Schedule, Unbound
+from lrplan._schedules._core import MAX_BOUNDARIES
 
 __all__ = [
     "ABSOLUTE_KEYS",
@@ -39,9 +43,15 @@ __all__ = [
     "FIGURE_SUFFIXES",
     "MAX_DRAWN_BOUNDARIES",
     "MAX_FIGURE_POINTS",
+    "MIN_TAIL_STEPS",
+    "OPEN_ENDED_BOUNDARIES",
+    "TAIL_FRACTION",
     "KeyPoint",
+    "SchedulerView",
     "Units",
     "check_figure_path",
+    "curve",
+    "default_range",
     "default_steps",
     "key_point_table",
     "key_points",
@@ -50,13 +60,24 @@ __all__ = [
     "plot_training",
     "sample_steps",
     "schedule_png_bytes",
+    "scheduler_view",
+    "simulate",
     "terminal_chart",
     "terminal_curves",
     "training_chart",
 ]
 
-#: How far to draw a schedule that has no end of its own (``duration is None``).
+#: How far to draw a schedule that has no end of its own (``duration is None``), at
+#: least; also how many steps of a scheduler without a closed form are simulated.
 DEFAULT_OPEN_ENDED_STEPS = 1000
+
+#: A schedule with no end of its own is drawn past this many of its first boundaries.
+OPEN_ENDED_BOUNDARIES = 4
+
+#: After a last phase that begins with a jump, the range goes on this fraction of the
+#: time so far (at least :data:`MIN_TAIL_STEPS` steps), so the final value is seen.
+TAIL_FRACTION = 0.2
+MIN_TAIL_STEPS = 5
 
 #: Output suffixes a figure can be written to (the format follows the suffix).
 FIGURE_SUFFIXES = (".png", ".svg")
@@ -195,8 +216,125 @@ _STEPS = Units()
 # --------------------------------------------------------------------------- helpers
 
 
+def _tail(end: float) -> float:
+    """The steps drawn after a last change at ``end``: 20% of it, at least 5."""
+    return max(float(MIN_TAIL_STEPS), TAIL_FRACTION * end)
+
+
+def _jumps(s: Schedule, t: float) -> bool:
+    """Whether ``s`` jumps at ``t``: its value there differs from its left limit.
+
+    Example:
+        >>> import lrplan as lp
+        >>> from lrplan._plot import _jumps
+        >>> _jumps(lp.MultiStep(milestones=(30,)), 30.0), _jumps(lp.Linear(steps=30), 30.0)
+        (True, False)
+    """
+    if t <= 0:
+        return False
+    try:
+        left, right = s.values(np.array([np.nextafter(t, 0.0), t]))
+    except ValueError:  # not defined just before t (after="raise"): no jump to draw
+        return False
+    return not math.isclose(float(left), float(right), rel_tol=1e-9, abs_tol=1e-12)
+
+
+def _first_boundaries(s: Schedule, count: int) -> list[float]:
+    """The first ``count`` boundaries of ``s`` (fewer if it has fewer).
+
+    ``boundaries(until=h)`` is asked for ``h = 1, 2, 4, ...`` until enough are found,
+    so a short period never lists more than about twice ``count``.
+    """
+    h = 1.0
+    found: list[float] = []
+    while h < 1e300:
+        try:
+            found = [b for b in s.boundaries(until=h) if b > 0]
+        except ValueError:  # more than MAX_BOUNDARIES below h: a tiny period
+            break
+        if len(found) >= count:
+            break
+        h *= 2.0
+    return sorted(found)[:count]
+
+
+def _own_range(s: Schedule) -> tuple[int | None, str | None]:
+    """The last step to draw for one schedule, and why when it has no end of its own.
+
+    * A finite ``duration``: up to it, or to its last boundary if that is later; when
+      the schedule jumps there (the final phase begins with a drop), a tail of 20%
+      (at least 5 steps) shows the value after the drop.
+    * No end (``duration is None``): past its first four boundaries plus the tail (a
+      few cycles of a periodic schedule); with fewer boundaries, past the last one
+      and over :data:`DEFAULT_OPEN_ENDED_STEPS` steps at least; with a note.
+    * No end and no boundaries (``Exponential``), or zero length (``Constant``):
+      None, no range of its own (a note for the first).
+    """
+    d = s.duration
+    if d is not None and math.isfinite(d) and d > 0:
+        try:
+            last = max([d, *_boundaries_upto(s, d)])
+        except ValueError:  # too many boundaries to list: they all lie within d anyway
+            last = d
+        end = last + _tail(last) if _jumps(s, last) else last
+        return max(1, math.ceil(end)), None
+    first = _first_boundaries(s, OPEN_ENDED_BOUNDARIES)
+    if not first:  # no scale of its own: the other schedules' range, else the default
+        if d is not None:  # zero length (a Constant): nothing to say
+            return None, None
+        return None, "has no end of its own and no phase boundaries"
+    last = first[-1]
+    steps = math.ceil(last + _tail(last))
+    if len(first) < OPEN_ENDED_BOUNDARIES:  # not periodic: what follows the last one
+        steps = max(DEFAULT_OPEN_ENDED_STEPS, steps)
+    what = "boundary" if len(first) == 1 else f"{len(first)} boundaries"
+    return steps, f"has no end of its own; drawn to step {steps:,}, past its first {what}"
+
+
+def default_range(schedules: Mapping[str, Schedule]) -> tuple[int, str | None]:
+    """How many steps to draw, and a note when a schedule has no end of its own.
+
+    The range covers every phase of every schedule that has an end (see
+    :func:`_own_range`): its ``duration``, or its last boundary when later, plus a
+    tail of 20% (at least 5 steps) where the final phase begins with a jump. When no
+    schedule has an end, a periodic one is drawn past its first four boundaries (a
+    few cycles), another over 1000 steps at least, and the note says so.
+
+    Example:
+        >>> import lrplan as lp
+        >>> default_range({"m": lp.MultiStep(milestones=(30, 60, 80))})
+        (96, None)
+        >>> default_range({"c": lp.Cosine(steps=100).then(lp.Constant(value=0.1), at=50)})
+        (60, None)
+        >>> default_range({"w": lp.warmup(lp.Cosine(steps=900), steps=100)})
+        (1000, None)
+        >>> steps, note = default_range({"sgdr": lp.CosineRestarts(period=2000)})
+        >>> steps
+        9600
+        >>> note.split("; ")[0]
+        "'sgdr' has no end of its own"
+        >>> note.split("; ")[1]
+        'drawn to step 9,600, past its first 4 boundaries'
+    """
+    ranges = {label: _own_range(s) for label, s in schedules.items()}
+    # Schedules with an end of their own set the range; the others only without them.
+    ends = [r for r, why in ranges.values() if r is not None and why is None]
+    guesses = [r for r, why in ranges.values() if r is not None and why is not None]
+    steps = max(ends or guesses or [DEFAULT_OPEN_ENDED_STEPS])
+    if ends:
+        return steps, None
+    notes = [
+        f"{label!r} {why}" if r is not None else f"{label!r} {why}; drawn over {steps:,} steps"
+        for label, (r, why) in ranges.items()
+        if why is not None
+    ]
+    if len(notes) > 1:
+        notes = [f"{len(notes)} schedules have no end of their own; drawn over {steps:,} steps"]
+    return steps, notes[0] if notes else None
+
+
 def default_steps(schedules: Mapping[str, Schedule]) -> int:
-    """How many steps to draw: the longest finite duration, else a fixed default.
+    """How many steps to draw: :func:`default_range` without the note.
 
     Example:
         >>> import lrplan as lp
@@ -205,9 +343,7 @@ def default_steps(schedules: Mapping[str, Schedule]) -> int:
         >>> default_steps({"open": lp.Exponential(gamma=0.99)})
         1000
     """
-    ends = [s.duration for s in schedules.values() if s.duration is not None]
-    finite = [d for d in ends if math.isfinite(d) and d > 0]
-    return max(1, math.ceil(max(finite))) if finite else DEFAULT_OPEN_ENDED_STEPS
+    return default_range(schedules)[0]
 
 
 def _check_steps(steps: int) -> int:
@@ -229,8 +365,18 @@ def _check_schedules(schedules: Mapping[str, Schedule]) -> None:
             )
 
 
-def _boundaries_within(s: Schedule, steps: int) -> list[float]:
-    return sorted({float(b) for b in s.boundaries() if 0 < b < steps})
+def _boundaries_upto(s: Schedule, until: float) -> list[float]:
+    """Every boundary in ``(0, until]``; a ValueError when there are too many to list."""
+    return sorted({float(b) for b in s.boundaries(until=until) if 0 < b <= until})
+
+
+def _boundaries_within(s: Schedule, steps: int) -> list[float] | None:
+    """The boundaries strictly inside ``(0, steps)``; None when too many to list
+    (more than ``MAX_BOUNDARIES``, see :meth:`Schedule.boundaries`)."""
+    try:
+        return [b for b in _boundaries_upto(s, steps) if b < steps]
+    except ValueError:
+        return None
 
 
 def check_figure_path(path: str | os.PathLike[str]) -> Path:
@@ -274,6 +420,51 @@ def sample_steps(
             if 0 <= p <= steps:
                 pts.add(float(p))
     return np.array(sorted(pts), dtype=np.float64)
+
+
+def curve(
+    s: Schedule, steps: int, max_points: int = MAX_FIGURE_POINTS
+) -> tuple[npt.NDArray[np.float64], npt.NDArray[np.float64]]:
+    """The points to draw ``s`` over ``0..steps``: a jump is a vertical segment.
+
+    The steps of :func:`sample_steps`; at every boundary ``b`` in ``(0, steps]``
+    where ``s`` jumps (its left limit differs from ``s(b)``), two points at the same
+    ``x = b``: the left limit, then ``s(b)``. A line through them drops straight
+    down, as the schedule does, instead of sloping over the step before. (More
+    boundaries than ``max_points`` are not resolved: such a chart is a blur anyway.)
+
+    Example:
+        >>> import lrplan as lp
+        >>> from lrplan._plot import curve
+        >>> x, y = curve(lp.MultiStep(milestones=(2,), gamma=0.5), 4)
+        >>> x.tolist(), y.tolist()
+        ([0.0, 1.0, 2.0, 2.0, 3.0, 4.0], [1.0, 1.0, 1.0, 0.5, 0.5, 0.5])
+    """
+    steps = _check_steps(steps)
+    try:
+        bounds = _boundaries_upto(s, steps)
+    except ValueError:
+        bounds = []
+    if len(bounds) > max_points:
+        bounds = []
+    x = sample_steps(steps, bounds, max_points)
+    y = s.values(x)
+    if not bounds:
+        return x, y
+    b = np.asarray(bounds, dtype=np.float64)
+    left = s.values(np.nextafter(b, 0.0))
+    right = s.values(b)
+    jump = ~np.isclose(left, right, rtol=1e-9, atol=1e-12)
+    if not jump.any():
+        return x, y
+    jb = b[jump]
+    keep = ~np.isin(x, jb)
+    xs = np.concatenate([x[keep], jb, jb])
+    ys = np.concatenate([y[keep], left[jump], right[jump]])
+    # At a jump the left limit comes first: sort by x, then by this rank.
+    rank = np.concatenate([np.zeros(int(keep.sum()) + jb.size), np.ones(jb.size)])
+    order = np.lexsort((rank, xs))
+    return xs[order], ys[order]
 
 
 def _step_text(step: float) -> str:
@@ -331,8 +522,9 @@ def _scan(schedule: Schedule, steps: int) -> tuple[int, float, int, float]:
 def key_point_table(schedule: Schedule, steps: int) -> list[KeyPoint]:
     """The key points of a schedule over ``0..steps``, in time order, then peak and min.
 
-    Rows: ``start`` (step 0), one ``boundary`` row per phase boundary inside the range
-    (the value *at* the boundary, i.e. of the phase that begins there), ``end`` (step
+    Rows: ``start`` (step 0), one ``boundary`` row per phase boundary in ``(0, steps)``
+    (the value *at* the boundary, i.e. of the phase that begins there; also one at
+    ``steps`` where the schedule jumps there), ``end`` (step
     ``steps``), ``peak`` (the maximum over every integer step, at the first step that
     reaches it) and ``min`` (likewise).
 
@@ -349,7 +541,9 @@ def key_point_table(schedule: Schedule, steps: int) -> list[KeyPoint]:
     """
     _check_schedules({"schedule": schedule})
     steps = _check_steps(steps)
-    bounds = _boundaries_within(schedule, steps)
+    # More than MAX_BOUNDARIES boundaries: boundaries() raises a ValueError naming them.
+    # A boundary at the last step is a row where the schedule jumps there (a restart).
+    bounds = [b for b in _boundaries_upto(schedule, steps) if b < steps or _jumps(schedule, b)]
     at = schedule.values(np.array([0.0, *bounds, float(steps)]))
     rows = [KeyPoint("start", 0.0, float(at[0]))]
     rows += [KeyPoint("boundary", b, float(v)) for b, v in zip(bounds, at[1:-1], strict=True)]
@@ -360,8 +554,11 @@ def key_point_table(schedule: Schedule, steps: int) -> list[KeyPoint]:
     return rows
 
 
-def key_points(schedule: Schedule, steps: int, units: Units = _STEPS) -> str:
+def key_points(schedule: Any, steps: int | None = None, units: Units = _STEPS) -> str:
     """Start, peak (the first step that reaches it) and end of a schedule over ``0..steps``.
+
+    ``schedule`` may be an lrplan scheduler (its first group's schedule, in its units);
+    ``steps`` defaults to :func:`default_range`.
 
     Example:
         >>> import lrplan as lp
@@ -370,8 +567,11 @@ def key_points(schedule: Schedule, steps: int, units: Units = _STEPS) -> str:
         >>> key_points(lp.Cosine(steps=100, end=0.1), 100, Units(base=0.5, steps_per_epoch=10))
         'start 0.5, peak 0.5 at epoch 0, end 0.05 at epoch 10'
     """
+    if _is_scheduler(schedule):  # an lrplan scheduler: its (first group's) schedule
+        view = _closed_form_view(schedule, "key_points")
+        schedule, units = next(iter(view.schedules.values())), view.units
     _check_schedules({"schedule": schedule})
-    steps = _check_steps(steps)
+    steps = default_range({"s": schedule})[0] if steps is None else _check_steps(steps)
     y0, y_end = schedule.values(np.array([0.0, float(steps)]))
     peak, y_peak, _, _ = _scan(schedule, steps)
     scale = 1.0 if units.base is None else units.base
@@ -413,14 +613,17 @@ def plot_schedules(
     ylabel: str | None = None,
     ax: Any = None,
     units: Units = _STEPS,
+    mark: float | None = None,
+    note: str | None = None,
 ) -> Any:
     """Draw schedules over ``0..steps`` with matplotlib; return the Figure.
 
     Each schedule is evaluated with ``s.values`` at every integer step (an even
     sample of :data:`MAX_FIGURE_POINTS` steps, plus both sides of each boundary, for
-    longer ranges). Phase boundaries (``s.boundaries()``) are dashed vertical lines
-    in the curve's colour (not drawn, but counted in the legend, when one curve has
-    more than :data:`MAX_DRAWN_BOUNDARIES` of them in range).
+    longer ranges); where it jumps, the drop is a vertical segment (:func:`curve`).
+    Phase boundaries (``s.boundaries(until=steps)``) are dashed vertical lines in the
+    curve's colour (not drawn, but counted in the legend, when one curve has more
+    than :data:`MAX_DRAWN_BOUNDARIES` of them in range).
 
     Args:
         schedules: label -> schedule; labels go in the legend.
@@ -433,6 +636,9 @@ def plot_schedules(
         ylabel: the y axis label; by default ``units.ylabel()``.
         ax: an existing matplotlib Axes to draw into; a new figure otherwise.
         units: the key, an optional base value, and epochs on the time axis.
+        mark: a step to mark with a dotted line and a dot on each curve (a
+            scheduler's current step).
+        note: a line added under the title (why the range is what it is).
 
     Raises:
         ImportError: matplotlib is not installed.
@@ -460,17 +666,24 @@ def plot_schedules(
     from matplotlib.transforms import offset_copy
 
     hidden = 0
+    too_many = False
     drawn = False
     for label, s in schedules.items():
         bounds = _boundaries_within(s, steps)
-        x = sample_steps(steps, bounds)
-        (line,) = ax.plot(units.x(x), units.y(s.values(x)), label=_wrap(label), linewidth=2.0)
-        if len(bounds) > MAX_DRAWN_BOUNDARIES:
-            hidden += len(bounds)
+        x, y = curve(s, steps)
+        (line,) = ax.plot(units.x(x), units.y(y), label=_wrap(label), linewidth=2.0)
+        if mark is not None:
+            at = units.y(s.values(np.array([float(mark)])))
+            ax.plot(units.x(np.array([float(mark)])), at, "o", color=line.get_color())
+        if bounds is None or len(bounds) > MAX_DRAWN_BOUNDARIES:
+            too_many = too_many or bounds is None
+            hidden += 0 if bounds is None else len(bounds)
             continue
         for b in units.x(np.asarray(bounds, dtype=np.float64)):
             drawn = True
             ax.axvline(b, color=line.get_color(), linestyle="--", linewidth=1.0, alpha=0.6)
+    if mark is not None:
+        ax.axvline(float(units.x(np.array([float(mark)]))[0]), color="black", linestyle=":")
     if log:
         ax.set_yscale("log", nonpositive="mask")
     elif not units.absolute:  # multipliers read against 0; absolute values (momentum) need not
@@ -486,14 +699,19 @@ def plot_schedules(
         top.set_xlabel("step")
         top.xaxis.set_major_formatter("{x:,.0f}")
     ax.grid(True, alpha=0.3)
-    ax.set_title(_wrap(_default_title(schedules, steps, units) if title is None else title, 90))
+    heading = _wrap(_default_title(schedules, steps, units) if title is None else title, 90)
+    ax.set_title(heading if note is None else f"{heading}\n{_wrap(note, 90)}")
     handles, labels = ax.get_legend_handles_labels()
     if drawn:
         handles.append(Line2D([], [], color="gray", linestyle="--", linewidth=1.0))
         labels.append("phase boundary")
-    if hidden:
+    if hidden or too_many:
         handles.append(Line2D([], [], color="none"))
-        labels.append(f"{hidden:,} phase boundaries (too many to draw)")
+        many = f"more than {MAX_BOUNDARIES:,}" if too_many else f"{hidden:,}"
+        labels.append(f"{many} phase boundaries (too many to draw)")
+    if mark is not None:
+        handles.append(Line2D([], [], color="black", linestyle=":", marker="o"))
+        labels.append(f"current step {_step_text(mark)} (last_epoch)")
     if max(len(label) for label in schedules) > _LONG_LABEL:  # below the chart, not over it
         ax.legend(
             handles,
@@ -511,32 +729,219 @@ def plot_schedules(
     return fig
 
 
+# --------------------------------------------------------------------------- schedulers
+
+
+def _is_scheduler(obj: Any) -> bool:
+    """Whether ``obj`` looks like a torch/lrplan scheduler (duck-typed: no torch import)."""
+    return hasattr(obj, "optimizer") and callable(getattr(obj, "step", None))
+
+
+def _refuse_metric_driven(obj: Any) -> None:
+    # lrplan's metric-driven classes (ReduceLROnPlateau, GreedyLR, timm's plateau) say so
+    # with ``metric_driven``; torch's own ReduceLROnPlateau is known by name.
+    if getattr(obj, "metric_driven", False) or any(
+        c.__name__ == "ReduceLROnPlateau" for c in type(obj).__mro__
+    ):
+        raise TypeError(
+            f"{type(obj).__name__} changes the lr from the metric passed to step(metric), "
+            "so it has no schedule to draw before training; record get_last_lr() after "
+            "each step and plot those values instead"
+        )
+
+
+@dataclasses.dataclass(frozen=True)
+class SchedulerView:
+    """What a scheduler with a closed form draws: its schedules, units and current step.
+
+    ``schedules`` maps a label to each distinct param-group schedule; ``units`` gives
+    the key and, where every group shares one base value, that base (so the curve is
+    in the key's own units); ``mark`` is the scheduler's ``last_epoch``.
+    """
+
+    schedules: dict[str, Schedule]
+    units: Units
+    ylabel: str | None
+    mark: float
+
+
+def scheduler_view(obj: Any) -> SchedulerView | None:
+    """The schedules of an lrplan scheduler, or None for one without a closed form.
+
+    Every lrplan scheduler (``ScheduledLR``, the torch-named classes, the registry's)
+    holds one pure schedule per param group (``scheduler.schedules``); a
+    ``MultiScheduledLR`` gives its lr scheduler (else its first key's). Anything else
+    (torch's own classes, ``get_lr()`` subclasses) has no closed form: None.
+
+    Example:
+        >>> import torch, lrplan as lp
+        >>> opt = torch.optim.SGD(torch.nn.Linear(2, 1).parameters(), lr=0.1)
+        >>> view = scheduler_view(lp.ScheduledLR(opt, lp.Cosine(steps=100)))
+        >>> list(view.schedules), view.units.base, view.mark
+        (['ScheduledLR (lr)'], 0.1, 0.0)
+    """
+    inner = getattr(obj, "schedulers", None)
+    if isinstance(inner, Mapping) and inner:  # MultiScheduledLR
+        obj = inner.get("lr") or next(iter(inner.values()))
+    scheds = getattr(obj, "schedules", None)
+    if not isinstance(scheds, list) or not scheds:
+        return None
+    if not all(isinstance(s, Schedule) for s in scheds):
+        return None
+    key = str(getattr(obj, "key", "lr"))
+    # ScheduleDriven writes base * s(t) where relative (the default for lr and the
+    # other relative keys), else s(t) itself.
+    relative = bool(getattr(obj, "_relative", key not in ABSOLUTE_KEYS))
+    bases = [float(b) for b in obj.base_lrs]
+    name = type(obj).__name__
+    ylabel = None
+    if relative == (key in ABSOLUTE_KEYS):  # the key's usual meaning was overridden
+        ylabel = f"{key} multiplier (× base {key})" if relative else f"{key} (absolute value)"
+    pairs = list(dict.fromkeys(zip(scheds, bases, strict=True)))
+    if len(pairs) == 1:
+        s, b = pairs[0]
+        usable = relative and key not in ABSOLUTE_KEYS and _positive_finite(b)
+        named = {f"{name} ({key})": s}
+        units = Units(key=key, base=b if usable else None)
+    else:  # groups differ: each group's multipliers (or values), labelled with its base
+        named = {}
+        for i, (s, b) in enumerate(zip(scheds, bases, strict=True)):
+            named.setdefault(f"{name} group {i} (base {key} {b:g})", s)
+        units = Units(key=key)
+    return SchedulerView(named, units, ylabel, float(obj.last_epoch))
+
+
+def _closed_form_view(obj: Any, where: str) -> SchedulerView:
+    """:func:`scheduler_view`, or a TypeError saying what to do instead."""
+    _refuse_metric_driven(obj)
+    view = scheduler_view(obj)
+    if view is None:
+        raise TypeError(
+            f"{where} draws schedules and lrplan schedulers; {type(obj).__name__} has no "
+            "closed form: use lrplan.plot(scheduler, steps=N), which simulates a copy"
+        )
+    return view
+
+
+def simulate(obj: Any, steps: int) -> tuple[npt.NDArray[np.float64], npt.NDArray[np.float64]]:
+    """Step a copy of a scheduler ``steps`` times and record every group's lr.
+
+    For schedulers without a closed form (torch's own classes, subclasses that only
+    define ``get_lr()``). The scheduler is deep-copied with a stand-in for each
+    parameter and an empty optimizer state, so neither the model's weights nor the
+    optimizer's buffers are copied, and the caller's optimizer and scheduler are
+    never touched. Returns ``x`` (from the current ``last_epoch`` on) and one row of
+    lrs per param group. Warnings of the copy's steps (call order) are silenced.
+
+    Raises:
+        TypeError: the scheduler cannot be copied.
+
+    Example:
+        >>> import torch
+        >>> from lrplan._plot import simulate
+        >>> opt = torch.optim.SGD(torch.nn.Linear(2, 1).parameters(), lr=1.0)
+        >>> sched = torch.optim.lr_scheduler.StepLR(opt, step_size=2, gamma=0.5)
+        >>> x, lrs = simulate(sched, 4)
+        >>> x.tolist(), lrs.tolist(), sched.last_epoch, opt.param_groups[0]["lr"]
+        ([0.0, 1.0, 2.0, 3.0, 4.0], [[1.0, 1.0, 0.5, 0.5, 0.25]], 0, 1.0)
+    """
+    import torch  # a scheduler exists, so torch is imported already
+
+    steps = _check_steps(steps)
+    opt = obj.optimizer
+    memo: dict[int, Any] = {
+        id(p): torch.empty(0) for group in opt.param_groups for p in group["params"]
+    }
+    memo[id(opt.state)] = collections.defaultdict(dict)
+    try:
+        twin = copy.deepcopy(obj, memo)
+    except Exception as exc:
+        raise TypeError(
+            f"cannot copy {type(obj).__name__} to simulate its schedule ({exc}); "
+            "draw an lrplan schedule instead (lrplan.plot(schedule))"
+        ) from exc
+    groups = twin.optimizer.param_groups
+    rows = [[float(g["lr"]) for g in groups]]
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        for _ in range(steps):
+            twin.step()
+            rows.append([float(g["lr"]) for g in groups])
+    x = float(obj.last_epoch) + np.arange(steps + 1, dtype=np.float64)
+    return x, np.asarray(rows, dtype=np.float64).T
+
+
+def _plot_simulated(
+    obj: Any, steps: int | None, ax: Any, log: bool, label: str | None, title: str | None
+) -> Any:
+    n = DEFAULT_OPEN_ENDED_STEPS if steps is None else steps
+    x, lrs = simulate(obj, n)
+    name = type(obj).__name__
+    for i, y in enumerate(lrs):
+        text = label if label is not None else name
+        if len(lrs) > 1:
+            text = f"{text} group {i}"
+        # The lr of step t holds until step t + 1: drawn as stairs, drops are vertical.
+        (line,) = ax.plot(x, y, drawstyle="steps-post", label=text, linewidth=2.0)
+        ax.plot(x[:1], y[:1], "o", color=line.get_color())
+    ax.axvline(float(x[0]), color="black", linestyle=":", label=f"current step {x[0]:,.0f}")
+    if log:
+        ax.set_yscale("log", nonpositive="mask")
+    ax.set_xlim(float(x[0]), float(x[-1]))
+    ax.set_xlabel("step")
+    ax.set_ylabel("lr")
+    ax.xaxis.set_major_formatter("{x:,.0f}")
+    ax.grid(True, alpha=0.3)
+    note = f"{name} has no closed form: simulated on a copy for {n:,} steps from its current step"
+    if steps is None:
+        note += "; choose how many with steps="
+    heading = f"{name}: lr from step {x[0]:,.0f}" if title is None else title
+    ax.set_title(f"{_wrap(heading, 90)}\n{_wrap(note, 90)}")
+    ax.legend(loc="best", fontsize="small", framealpha=0.9)
+    return ax
+
+
 def plot(
-    schedule: Schedule | Mapping[str, Schedule],
+    schedule: Any,
     *,
     ax: Any = None,
     steps: int | None = None,
-    key: str = "lr",
+    key: str | None = None,
     base: float | None = None,
     steps_per_epoch: float | None = None,
     log: bool = False,
     label: str | None = None,
     title: str | None = None,
 ) -> Any:
-    """Draw a schedule (or several) into a matplotlib Axes and return the Axes.
+    """Draw a schedule, several, or a scheduler into a matplotlib Axes; return the Axes.
 
-    Phase boundaries are dashed lines; the title gives the start, peak and end.
+    Phase boundaries are dashed lines and drops are vertical; the title gives the
+    start, peak and end. Without ``steps`` the range covers every phase, the last
+    included (:func:`default_range`); a schedule with no end of its own gets a range
+    of a few of its cycles, and a line under the title says so.
+
+    A **scheduler** is drawn over its run, with its current step (``last_epoch``)
+    marked by a dotted line and a dot:
+
+    * an lrplan scheduler (``ScheduledLR``, the torch-named classes, the
+      registry's; ``MultiScheduledLR`` draws its lr) has a closed form: its
+      schedule is drawn from step 0, in the key's units (times the base value);
+    * any other scheduler (torch's own classes, a subclass that defines
+      ``get_lr()``) is simulated on a deep copy, from its current step for
+      ``steps`` steps (1000 by default), and drawn as stairs. The copy never
+      touches your optimizer or scheduler;
+    * ``ReduceLROnPlateau`` follows a metric, so it has no schedule: TypeError.
 
     Args:
-        schedule: a schedule, or a mapping of legend label -> schedule.
+        schedule: a schedule, a mapping of legend label -> schedule, or a scheduler.
         ax: the Axes to draw into. Without one, a new pyplot figure is made.
-        steps: the last step drawn; by default the longest schedule's duration,
-            or 1000 steps for schedules that never end. Plans with durations in
+        steps: the last step drawn (see above). Plans with durations in
             ``fraction(...)`` of the run are bound to a run of this many steps.
-        key: what the values drive; ``momentum``, ``dampening`` and ``betas[i]``
-            are absolute, the rest multiply the base value (see :class:`Units`).
+        key: what the values drive (default ``lr``, or the scheduler's key);
+            ``momentum``, ``dampening`` and ``betas[i]`` are absolute, the rest
+            multiply the base value (see :class:`Units`).
         base: multiply by this base value (say the optimizer's lr) to draw
-            absolute values of a relative key.
+            absolute values of a relative key (a scheduler gives its own).
         steps_per_epoch: put epochs of this many steps on the time axis (and bind
             ``epochs(...)`` durations with it).
         log: logarithmic value axis.
@@ -545,6 +950,7 @@ def plot(
 
     Raises:
         ImportError: matplotlib is not installed.
+        TypeError: not a schedule, mapping or scheduler; a metric-driven scheduler.
         ValueError: bad arguments, or a plan that cannot be bound with the facts given.
 
     Example:
@@ -560,33 +966,74 @@ def plot(
         >>> [t.get_text() for t in ax.get_legend().get_texts()]
         ['warmup + cosine', 'phase boundary']
     """
+    if steps is not None:
+        steps = _check_steps(steps)
+    mark: float | None = None
+    ylabel: str | None = None
     if isinstance(schedule, Schedule):
         named: dict[str, Schedule] = {label if label is not None else repr(schedule): schedule}
+        units = Units(key=key or "lr", base=base, steps_per_epoch=steps_per_epoch)
     elif isinstance(schedule, Mapping):
         if label is not None:
             raise ValueError("label is for a single schedule; a mapping's keys are its labels")
         named = dict(schedule)
+        units = Units(key=key or "lr", base=base, steps_per_epoch=steps_per_epoch)
+    elif _is_scheduler(schedule):
+        _refuse_metric_driven(schedule)
+        view = scheduler_view(schedule)
+        if ax is None:
+            ax = _new_axes()
+        if view is None:
+            return _plot_simulated(schedule, steps, ax, log, label, title)
+        if key is not None and key != view.units.key:
+            raise ValueError(f"key={key!r}, but the scheduler drives {view.units.key!r}")
+        named = view.schedules
+        if label is not None:
+            if len(named) > 1:
+                raise ValueError("label is for a single schedule; this scheduler's groups differ")
+            named = {label: next(iter(named.values()))}
+        units = Units(
+            key=view.units.key,
+            base=view.units.base if base is None else base,
+            steps_per_epoch=steps_per_epoch,
+        )
+        mark, ylabel = view.mark, view.ylabel
     else:
-        raise TypeError(f"schedule must be a Schedule or a mapping, got {type(schedule).__name__}")
-    if steps is not None:
-        steps = _check_steps(steps)
-    units = Units(key=key, base=base, steps_per_epoch=steps_per_epoch)
+        raise TypeError(
+            "schedule must be a Schedule, a mapping of label -> Schedule, or a scheduler, "
+            f"got {type(schedule).__name__}"
+        )
     run = {
         k: v
         for k, v in (("total_steps", steps), ("steps_per_epoch", steps_per_epoch))
         if v is not None
     }
     named = {k: s.bind(**run) if isinstance(s, Unbound) else s for k, s in named.items()}
-    n = default_steps(named) if steps is None else steps
+    note = None
+    if steps is None:
+        n, note = default_range(named)
+        if mark is not None and mark > n:  # the scheduler ran past its schedule's end
+            n = math.ceil(mark + _tail(mark))
+    else:
+        n = steps
+    if note is not None:
+        note += "; choose the range with steps="
     if ax is None:
-        try:
-            import matplotlib.pyplot as plt
-        except ImportError as exc:
-            raise ImportError(
-                f"plots need matplotlib, which is not installed; {_INSTALL_HINT}"
-            ) from exc
-        _, ax = plt.subplots(figsize=(7.0, 3.5), layout="constrained")
-    plot_schedules(named, n, ax=ax, log=log, title=title, units=units)
+        ax = _new_axes()
+    plot_schedules(
+        named, n, ax=ax, log=log, title=title, ylabel=ylabel, units=units, mark=mark, note=note
+    )
+    return ax
+
+
+def _new_axes() -> Any:
+    try:
+        import matplotlib.pyplot as plt
+    except ImportError as exc:
+        raise ImportError(
+            f"plots need matplotlib, which is not installed; {_INSTALL_HINT}"
+        ) from exc
+    _, ax = plt.subplots(figsize=(7.0, 3.5), layout="constrained")
     return ax
 
 
@@ -602,7 +1049,10 @@ def schedule_png_bytes(schedule: Schedule, steps: int | None = None) -> bytes:
     figure_cls = _import_matplotlib_figure()
     fig = figure_cls(figsize=(6.0, 3.2), dpi=90, layout="constrained")
     named = {repr(schedule): schedule}
-    plot_schedules(named, default_steps(named) if steps is None else steps, ax=fig.add_subplot())
+    note = None
+    if steps is None:
+        steps, note = default_range(named)
+    plot_schedules(named, steps, ax=fig.add_subplot(), note=note)
     buf = io.BytesIO()
     fig.savefig(buf, format="png")
     return buf.getvalue()
@@ -638,12 +1088,15 @@ def plot_training(
     steps_per_epoch: int | None = None,
     title: str = "Training run",
     path: str | os.PathLike[str] | None = None,
+    extra: tuple[str, Sequence[float]] | None = None,
 ) -> Any:
-    """Two stacked panels over the steps of a run: learning rate, then loss (log scale).
+    """Stacked panels over the steps of a run: learning rate, then loss (log scale).
 
-    ``lrs[i]`` and ``losses[i]`` belong to step ``i``. Phase boundaries are dashed
-    vertical lines on both panels; with ``steps_per_epoch`` an epoch axis runs
-    along the top. Returns the matplotlib Figure.
+    ``lrs[i]`` and ``losses[i]`` belong to step ``i``; each value holds for its step,
+    so the lr is drawn as stairs and a drop is vertical. ``extra`` (a name and one
+    value per step, say the momentum) adds a panel between the two. Phase boundaries
+    are dashed vertical lines on every panel; with ``steps_per_epoch`` an epoch axis
+    runs along the top. Returns the matplotlib Figure.
 
     Raises:
         ImportError: matplotlib is not installed.
@@ -653,16 +1106,33 @@ def plot_training(
         >>> fig = plot_training(lrs=[0.1, 0.2, 0.1], losses=[2.0, 1.0, 0.5], boundaries=[1])
         >>> [ax.get_ylabel() for ax in fig.axes[:2]]
         ['learning rate', 'loss (log scale)']
+        >>> momentum = ("momentum", [0.9, 0.9, 0.9])
+        >>> fig = plot_training(lrs=[0.1] * 3, losses=[2.0, 1.0, 0.5], extra=momentum)
+        >>> [ax.get_ylabel() for ax in fig.axes[:3]]
+        ['learning rate', 'momentum', 'loss (log scale)']
     """
     _check_run(lrs, losses)
     if path is not None:
         check_figure_path(path)
+    if extra is not None and len(extra[1]) != len(lrs):
+        raise ValueError(f"extra {extra[0]!r} needs one value per step ({len(lrs)})")
     figure_cls = _import_matplotlib_figure()
-    fig = figure_cls(figsize=(9.0, 6.5), dpi=110, layout="constrained")
-    ax_lr, ax_loss = fig.subplots(2, 1, sharex=True, height_ratios=(1.0, 1.3))
     x = np.arange(len(lrs), dtype=np.float64)
     loss = np.asarray(losses, dtype=np.float64)
-    ax_lr.plot(x, np.asarray(lrs, dtype=np.float64), color="tab:blue", linewidth=2.0)
+    if extra is None:
+        fig = figure_cls(figsize=(9.0, 6.5), dpi=110, layout="constrained")
+        ax_lr, ax_loss = fig.subplots(2, 1, sharex=True, height_ratios=(1.0, 1.3))
+        panels: tuple[Any, ...] = (ax_lr, ax_loss)
+    else:
+        fig = figure_cls(figsize=(9.0, 8.5), dpi=110, layout="constrained")
+        ax_lr, ax_extra, ax_loss = fig.subplots(3, 1, sharex=True, height_ratios=(1.0, 1.0, 1.3))
+        panels = (ax_lr, ax_extra, ax_loss)
+        values = np.asarray(extra[1], dtype=np.float64)
+        ax_extra.plot(x, values, color="tab:green", linewidth=2.0, drawstyle="steps-post")
+        ax_extra.set_ylabel(extra[0])
+        ax_extra.yaxis.set_major_formatter("{x:.3g}")
+    lr = np.asarray(lrs, dtype=np.float64)
+    ax_lr.plot(x, lr, color="tab:blue", linewidth=2.0, drawstyle="steps-post")
     ax_lr.set_ylabel("learning rate")
     ax_lr.yaxis.set_major_formatter("{x:.3g}")
     ax_loss.plot(x, loss, color="tab:orange", alpha=0.3, linewidth=0.8, label="batch loss")
@@ -678,7 +1148,7 @@ def plot_training(
     ax_loss.set_xlabel("step")
     ax_loss.legend(loc="upper right", fontsize="small")
     inside = [b for b in boundaries if 0 < b < len(lrs)]
-    for ax in (ax_lr, ax_loss):
+    for ax in panels:
         ax.grid(True, alpha=0.3)
         ax.set_xlim(0, len(lrs))
         for b in inside:
@@ -741,12 +1211,14 @@ def terminal_curves(
     ylabel: str,
     color: bool,
     legend: bool = True,
+    mark: float | None = None,
 ) -> str:
     """Draw ``label -> (x, y)`` curves as a plotext 6 chart and return its text.
 
     The shared drawing code of :func:`terminal_chart` and :func:`training_chart`:
-    dotted vertical lines at ``boundaries``, round x ticks up to ``xmax``, the legend
-    in the top right corner. With ``log``, values <= 0 are left out.
+    dotted vertical lines at ``boundaries``, a solid one at ``mark`` (a scheduler's
+    current step), round x ticks up to ``xmax``, the legend in the top right corner.
+    With ``log``, values <= 0 are left out.
 
     Raises:
         ImportError: plotext 6 is not installed.
@@ -765,6 +1237,8 @@ def terminal_curves(
         fig.draw((sig.label(short) if legend else sig).lines())  # a label makes a legend
     for b in boundaries:
         fig.line(float(b), orientation="vertical", style="dotted")
+    if mark is not None:
+        fig.line(mark, orientation="vertical")
     if log:
         fig.ruler("y").scale("log")
     ticks = _nice_ticks(xmax)
@@ -782,8 +1256,8 @@ def terminal_curves(
 
 
 def terminal_chart(
-    schedules: Mapping[str, Schedule],
-    steps: int,
+    schedules: Any,
+    steps: int | None = None,
     *,
     width: int | None = None,
     height: int | None = None,
@@ -795,8 +1269,9 @@ def terminal_chart(
     """A text chart of schedules over ``0..steps`` (plotext 6), returned as a string.
 
     Args:
-        schedules: label -> schedule.
-        steps: the last step drawn.
+        schedules: label -> schedule, or an lrplan scheduler (drawn with its
+            current step marked, in its own units).
+        steps: the last step drawn; by default :func:`default_range`'s.
         width, height: chart size in terminal cells; the terminal's size by default.
         log: logarithmic y axis (values <= 0 are left out).
         title: chart title; the default is as in :func:`plot_schedules`.
@@ -814,19 +1289,29 @@ def terminal_chart(
         >>> "linear" in chart and len(chart.splitlines()) == 12
         True
     """
+    mark: float | None = None
+    if _is_scheduler(schedules):
+        view = _closed_form_view(schedules, "terminal_chart")
+        schedules, units, mark = view.schedules, view.units, view.mark
     _check_schedules(schedules)
-    steps = _check_steps(steps)
+    steps = default_range(schedules)[0] if steps is None else _check_steps(steps)
+    if mark is not None and mark > steps:
+        steps = math.ceil(mark + _tail(mark))
     w, h = _terminal_size(width, height)
-    bounds = sorted({b for s in schedules.values() for b in _boundaries_within(s, steps)})
-    x = _sample_points(steps, w, bounds)
-    curves = {label: (units.x(x), units.y(s.values(x))) for label, s in schedules.items()}
+    each = [_boundaries_within(s, steps) for s in schedules.values()]
+    bounds = sorted({b for bs in each if bs is not None for b in bs})
+    curves = {}
+    for label, s in schedules.items():
+        x, y = curve(s, steps, max_points=max(2, 4 * w))
+        curves[label] = (units.x(x), units.y(y))
     if title is None:
         title = _default_title(schedules, steps, units)
-    shown = bounds if len(bounds) <= MAX_DRAWN_BOUNDARIES else []
+    shown = bounds if len(bounds) <= MAX_DRAWN_BOUNDARIES and None not in each else []
     return terminal_curves(
         curves,
         xmax=float(units.x(np.array([float(steps)]))[0]),
         boundaries=units.x(np.asarray(shown, dtype=np.float64)).tolist(),
+        mark=None if mark is None else float(units.x(np.array([mark]))[0]),
         width=w,
         height=h,
         log=log,
@@ -846,8 +1331,10 @@ def training_chart(
     width: int | None = None,
     height: int | None = None,
     color: bool | None = None,
+    extra: tuple[str, Sequence[float]] | None = None,
 ) -> str:
-    """Terminal charts of a run: learning rate over steps, then loss (plotext 6).
+    """Terminal charts of a run: learning rate over steps, ``extra`` (a name and one
+    value per step) if given, then loss (plotext 6).
 
     Raises:
         ImportError: plotext 6 is not installed.
@@ -875,6 +1362,15 @@ def training_chart(
         ylabel="lr",
         **common,
     )
+    if extra is not None:
+        name, values = extra
+        lr_chart += "\n" + terminal_curves(
+            {name: (x[pick], np.asarray(values, dtype=np.float64)[pick])},
+            log=False,
+            title=name,
+            ylabel=name,
+            **common,
+        )
     loss_chart = terminal_curves(
         {"loss (smoothed)": (x[pick], smooth[pick])},
         log=True,

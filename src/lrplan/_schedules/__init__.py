@@ -11,6 +11,13 @@ tests/test_architecture.py, fails on any cycle):
 * ``_catalogue``: shapes from the literature;
 * ``_ramp``: :func:`ramp` and :func:`warmup`;
 * ``_timemaps``: :class:`Shift`, :class:`TimeScale`, :class:`Repeat`, batch-size rules.
+* ``_timm``: timm's formulas as plain functions, for :mod:`lrplan.timm` (whose
+  schedule classes are registered above this layer, so they are not spec names).
+* ``_torchnames``: torch's scheduler names: the per-group shape of each torch-named
+  class (``lrplan._compat*`` builds with it) and the torch names a spec may call.
+* ``_hf``: transformers' scheduler names (:class:`SchedulerType`) and
+  :func:`hf_schedule`, the multipliers of each, for :mod:`lrplan._hf` and specs; its
+  private shapes (transformers' quirks) are registered for configs only, not spec names.
 
 Nothing here lists the shapes by hand. The spec names (:data:`SPEC_NAMES`) come from
 the config registry (every :class:`Schedule` subclass with a ``type_name``), and the

@@ -7,9 +7,10 @@ stated) and writes its formula once, against the ``xp`` namespace.
 from __future__ import annotations
 
 import dataclasses
+import math
 from typing import Any, ClassVar
 
-from ._core import Schedule, check_real
+from ._core import Schedule, check_real, check_until
 from ._ops import Ops
 from ._shapes import FiniteShape, _nonneg
 
@@ -265,8 +266,9 @@ class WarmupStableDecay(Schedule):
     def duration(self) -> float | None:
         return None if self.stable is None else self._starts()[-1]
 
-    def boundaries(self) -> list[float]:
-        return sorted({b for b in self._starts() if b > 0})
+    def boundaries(self, until: float | None = None) -> list[float]:
+        u = math.inf if until is None else check_until("WarmupStableDecay", until)
+        return sorted({b for b in self._starts() if 0 < b <= u})
 
 
 # --------------------------------------------------------------------------- tanh decay
@@ -435,9 +437,10 @@ class UntunedWarmup(Schedule):
         # The linear factor is 1 from update number 2 / (1 - beta2) on (t = that - 1).
         return max(self.period - 1.0, 0.0) if self.shape == "linear" else None
 
-    def boundaries(self) -> list[float]:
+    def boundaries(self, until: float | None = None) -> list[float]:
+        u = math.inf if until is None else check_until("UntunedWarmup", until)
         d = self.duration
-        return [d] if d else []
+        return [d] if d and d <= u else []
 
 
 @dataclasses.dataclass(frozen=True, kw_only=True, repr=False)

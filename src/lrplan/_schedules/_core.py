@@ -33,20 +33,28 @@ from ._validate import check_int, check_real
 
 __all__ = [
     "AFTER_POLICIES",
+    "MAX_BOUNDARIES",
     "Clip",
     "Constant",
     "Join",
     "Product",
     "Schedule",
     "Unbound",
+    "check_boundary_count",
     "check_int",
     "check_real",
+    "check_until",
     "defer_if_unbound",
     "deferrable",
     "registry",
 ]
 
 AFTER_POLICIES = ("hold", "restart", "raise")
+
+#: ``Schedule.boundaries(until=...)`` lists at most this many times (a million floats);
+#: a longer list is refused with a ValueError, so a long range of a short period never
+#: fills the memory.
+MAX_BOUNDARIES = 1_000_000
 
 _REGISTRY: dict[str, type[Schedule]] = {}
 
@@ -72,6 +80,22 @@ def _check_time_array(ts: Any) -> npt.NDArray[np.float64]:
     if arr.size and not (arr.min() >= 0.0 and arr.max() < np.inf):
         raise ValueError("schedule times must be finite and >= 0")
     return arr
+
+
+def check_until(owner: str, until: Any) -> float:
+    """``until`` of :meth:`Schedule.boundaries` as a float: a real number, not NaN."""
+    if isinstance(until, bool) or not isinstance(until, numbers.Real) or math.isnan(until):
+        raise TypeError(f"{owner}.boundaries: until must be a real number or None, got {until!r}")
+    return float(until)
+
+
+def check_boundary_count(owner: str, count: float, until: float) -> None:
+    """Refuse to list more than :data:`MAX_BOUNDARIES` boundaries (``count`` may be inf)."""
+    if count > MAX_BOUNDARIES:
+        raise ValueError(
+            f"{owner}.boundaries: about {count:,.0f} phase boundaries up to until={until:g}, "
+            f"more than the {MAX_BOUNDARIES:,} listed at most; ask for a shorter range"
+        )
 
 
 # --------------------------------------------------------------------------- the value type
@@ -185,8 +209,23 @@ class Schedule:
         """The schedule's own length in time units, or ``None`` if it has no end."""
         return None
 
-    def boundaries(self) -> list[float]:
-        """Times where a phase starts or the formula changes, for plots and tables."""
+    def boundaries(self, until: float | None = None) -> list[float]:
+        """Times where a phase starts or the formula changes, for plots and tables.
+
+        Without ``until``: the schedule's own list (for a schedule that repeats
+        forever, its first cycle or first few restarts). With ``until``: every
+        boundary ``<= until``, each restart of a periodic schedule included. A
+        ValueError refuses a list longer than :data:`MAX_BOUNDARIES`.
+
+        Example:
+            >>> import lrplan as lp
+            >>> lp.MultiStep(milestones=(30, 60, 80)).boundaries(until=60)
+            [30, 60]
+            >>> lp.CosineRestarts(period=100).boundaries(until=450)
+            [100.0, 200.0, 300.0, 400.0]
+        """
+        if until is not None:
+            check_until(type(self).__name__, until)
         return []
 
     def to_config(self) -> dict[str, Any]:
@@ -390,11 +429,22 @@ class Join(Schedule):
         last = self.schedules[-1].duration
         return None if last is None else self.switches[-1] + last if self.switches else last
 
-    def boundaries(self) -> list[float]:
+    def boundaries(self, until: float | None = None) -> list[float]:
         starts = self._starts
-        out: set[float] = set(self.switches)
-        for start, s in zip(starts, self.schedules, strict=True):
-            out.update(start + b for b in s.boundaries())
+        if until is None:
+            out: set[float] = set(self.switches)
+            for start, s in zip(starts, self.schedules, strict=True):
+                out.update(start + b for b in s.boundaries())
+            return sorted(out)
+        u = check_until("Join", until)
+        # With ``until``, each phase lists only its own boundaries (up to where it ends).
+        out = {b for b in self.switches if b <= u}
+        ends = (*starts[1:], math.inf)
+        for start, end, s in zip(starts, ends, self.schedules, strict=True):
+            if start > u:
+                break
+            inner = s.boundaries(until=min(u, end) - start)
+            out.update(x for b in inner if (x := start + b) <= u)
         return sorted(out)
 
     def to_config(self) -> dict[str, Any]:
@@ -447,8 +497,8 @@ class Product(Schedule):
         ds = [f.duration for f in self.factors]
         return None if any(d is None for d in ds) else max(d for d in ds if d is not None)
 
-    def boundaries(self) -> list[float]:
-        return sorted({b for f in self.factors for b in f.boundaries()})
+    def boundaries(self, until: float | None = None) -> list[float]:
+        return sorted({b for f in self.factors for b in f.boundaries(until=until)})
 
     def __repr__(self) -> str:
         return " * ".join(repr(f) for f in self.factors)
@@ -498,8 +548,8 @@ class Clip(Schedule):
     def duration(self) -> float | None:
         return self.schedule.duration
 
-    def boundaries(self) -> list[float]:
-        return self.schedule.boundaries()
+    def boundaries(self, until: float | None = None) -> list[float]:
+        return self.schedule.boundaries(until=until)
 
 
 @dataclasses.dataclass(frozen=True, kw_only=True, repr=False)

@@ -14,9 +14,10 @@ from __future__ import annotations
 import dataclasses
 import functools
 import math
+import sys
 from typing import Any, ClassVar
 
-from ._core import Schedule, check_int, check_real
+from ._core import Schedule, check_boundary_count, check_int, check_real, check_until
 from ._ops import SCALAR, Ops
 
 #: How many restarts :meth:`CosineRestarts.boundaries` lists at most.
@@ -150,12 +151,23 @@ class Cyclic(Schedule):
     def duration(self) -> float | None:
         return None if self.cycles is None else self.cycles * self.period
 
-    def boundaries(self) -> list[float]:
-        n = 1 if self.cycles is None else min(self.cycles, 500)
+    def boundaries(self, until: float | None = None) -> list[float]:
+        """The turns (top) and cycle ends. Without ``until``: the first cycle (open-ended)
+        or the first 500 cycles; with it, every one up to ``until``."""
+        if until is None:
+            n = 1 if self.cycles is None else min(self.cycles, 500)
+            u = math.inf
+        else:
+            u = check_until("Cyclic", until)
+            count = u / self.period
+            if self.cycles is not None:
+                count = min(count, self.cycles)
+            check_boundary_count("Cyclic", 2 * count, u)
+            n = max(0, math.ceil(count))
         out: list[float] = []
         for i in range(n):
             out.extend((i * self.period + self.step_size_up, (i + 1) * self.period))
-        return sorted(set(out))
+        return sorted({b for b in out if b <= u})
 
 
 # --------------------------------------------------------------------------- one cycle
@@ -275,8 +287,9 @@ class OneCycle(Schedule):
     def duration(self) -> float | None:
         return float(self.steps)
 
-    def boundaries(self) -> list[float]:
-        return sorted(set(self._knots()[1:]))
+    def boundaries(self, until: float | None = None) -> list[float]:
+        u = math.inf if until is None else check_until(type(self).__name__, until)
+        return sorted({b for b in self._knots()[1:] if b <= u})
 
 
 def _one_cycle_knots(steps: float, pct_start: float, three_phase: bool) -> tuple[float, ...]:
@@ -354,8 +367,9 @@ class OneCycleMomentum(Schedule):
     def duration(self) -> float | None:
         return float(self.steps)
 
-    def boundaries(self) -> list[float]:
-        return sorted(set(self._knots()[1:]))
+    def boundaries(self, until: float | None = None) -> list[float]:
+        u = math.inf if until is None else check_until(type(self).__name__, until)
+        return sorted({b for b in self._knots()[1:] if b <= u})
 
 
 @dataclasses.dataclass(frozen=True, kw_only=True, repr=False)
@@ -545,17 +559,37 @@ class CosineRestarts(Schedule):
             return None
         return float(self._cycle_start(float(self.cycle_limit), SCALAR))
 
-    def boundaries(self) -> list[float]:
-        """The restart times: every one of ``cycle_limit`` cycles, or, for open-ended
-        restarts, the first :data:`MAX_LISTED_RESTARTS` (enough for any plotted range
-        but a very long one), and never a time that overflows to infinity."""
+    def boundaries(self, until: float | None = None) -> list[float]:
+        """The restart times, never a time that overflows to infinity.
+
+        Without ``until``: every one of ``cycle_limit`` cycles, or, for open-ended
+        restarts, the first :data:`MAX_LISTED_RESTARTS`. With ``until``: every restart
+        up to it (``until / period`` of them for a constant period).
+
+        Example:
+            >>> import lrplan as lp
+            >>> len(lp.CosineRestarts(period=100).boundaries(until=1_000_000))
+            10000
+        """
         n = MAX_LISTED_RESTARTS
+        u = math.inf
+        if until is not None:
+            u = check_until("CosineRestarts", until)
+            # The cycle that holds ``until`` is how many restarts come before it.
+            last = float(self._cycle(min(max(u, 0.0), sys.float_info.max), SCALAR)[0])
+            if self.cycle_limit is not None:
+                last = min(last, self.cycle_limit)
+            check_boundary_count("CosineRestarts", last, u)
+            n = int(last)
         if self.cycle_limit is not None:
             n = min(self.cycle_limit, n)
+        if self.period_mult == 1.0:  # S_i = period * i (as _cycle_start computes it)
+            p = self.period
+            return [x for i in range(1, n + 1) if (x := float(p * i)) <= u and x < math.inf]
         out: list[float] = []
         for i in range(1, n + 1):
             start = float(self._cycle_start(float(i), SCALAR))
-            if not math.isfinite(start):
+            if not math.isfinite(start) or start > u:
                 break
             out.append(start)
         return out

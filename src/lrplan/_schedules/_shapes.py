@@ -11,7 +11,14 @@ import itertools
 from collections.abc import Iterable
 from typing import Any, ClassVar
 
-from ._core import AFTER_POLICIES, Constant, Schedule, check_real
+from ._core import (
+    AFTER_POLICIES,
+    Constant,
+    Schedule,
+    check_boundary_count,
+    check_real,
+    check_until,
+)
 from ._ops import SCALAR, Ops
 
 # The public names: lrplan exports each of them (lrplan/__init__.py reads this list).
@@ -65,6 +72,12 @@ class FiniteShape(Schedule):
             xp.raise_if(t > self.steps, self._past_end, None)
             u = t
         return self._shape(u, xp)
+
+    def boundaries(self, until: float | None = None) -> list[float]:
+        """With ``after="restart"`` and ``until``: every restart ``k * steps <= until``."""
+        if until is None or self.after != "restart":
+            return super().boundaries(until=until)
+        return _multiples(type(self).__name__, self.steps, check_until(type(self).__name__, until))
 
     def _past_end(self, _: Any) -> ValueError:
         return ValueError(
@@ -193,6 +206,12 @@ class Cosine(FiniteShape):
     def duration(self) -> float | None:
         return None if self.periodic else super().duration
 
+    def boundaries(self, until: float | None = None) -> list[float]:
+        """Periodic, with ``until``: every turn ``k * steps <= until`` (troughs and peaks)."""
+        if until is None or not self.periodic:
+            return super().boundaries(until=until)
+        return _multiples("Cosine", self.steps, check_until("Cosine", until))
+
     def to_config(self) -> dict[str, Any]:
         cfg = super().to_config()
         if self.k == 1:  # configs (and fingerprints) written before k existed stay the same
@@ -293,6 +312,12 @@ class Step(Schedule):
         out: float = current * self.gamma ** (self._count(t, SCALAR) - self._count(t_prev, SCALAR))
         return out
 
+    def boundaries(self, until: float | None = None) -> list[float]:
+        """With ``until``: every drop ``k * step_size <= until`` (none listed without)."""
+        if until is None:
+            return []
+        return _multiples("Step", self.step_size, check_until("Step", until))
+
 
 @dataclasses.dataclass(frozen=True, kw_only=True, repr=False)
 class MultiStep(Schedule):
@@ -340,5 +365,22 @@ class MultiStep(Schedule):
     def duration(self) -> float | None:
         return self.milestones[-1] if self.milestones else 0.0
 
-    def boundaries(self) -> list[float]:
-        return sorted(set(self.milestones))
+    def boundaries(self, until: float | None = None) -> list[float]:
+        ms = sorted(set(self.milestones))
+        if until is None:
+            return ms
+        u = check_until("MultiStep", until)
+        return [m for m in ms if 0 < m <= u]
+
+
+def _multiples(owner: str, period: float, until: float) -> list[float]:
+    """``period, 2 * period, ...`` up to ``until`` (the restarts of a periodic shape).
+
+    Example:
+        >>> from lrplan._schedules._shapes import _multiples
+        >>> _multiples("Step", 30.0, 100.0)
+        [30.0, 60.0, 90.0]
+    """
+    count = until / period
+    check_boundary_count(owner, count, until)
+    return [x for k in range(1, int(count) + 2) if (x := float(k * period)) <= until]

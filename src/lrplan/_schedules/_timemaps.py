@@ -14,7 +14,16 @@ import math
 import sys
 from typing import Any, ClassVar
 
-from ._core import Join, Schedule, check_int, check_real, defer_if_unbound, deferrable
+from ._core import (
+    Join,
+    Schedule,
+    check_boundary_count,
+    check_int,
+    check_real,
+    check_until,
+    defer_if_unbound,
+    deferrable,
+)
 from ._ops import SCALAR, Ops
 from ._shapes import Constant, Linear
 from ._time import epochs
@@ -104,11 +113,11 @@ class Shift(_TimeMap):
         d = self.schedule.duration
         return None if d is None else max(d + self.by, 0.0)
 
-    def boundaries(self) -> list[float]:
-        out = {
-            x for b in self.schedule.boundaries() if 0 < (x := b + self.by) < math.inf
-        }
-        if self.by > 0:
+    def boundaries(self, until: float | None = None) -> list[float]:
+        u = math.inf if until is None else check_until("Shift", until)
+        inner = self.schedule.boundaries(until=None if until is None else u - self.by)
+        out = {x for b in inner if 0 < (x := b + self.by) < math.inf and x <= u}
+        if 0 < self.by <= u:
             out.add(self.by)
         return sorted(out)
 
@@ -156,9 +165,14 @@ class TimeScale(_TimeMap):
         d = self.schedule.duration
         return None if d is None else d * self.factor
 
-    def boundaries(self) -> list[float]:
+    def boundaries(self, until: float | None = None) -> list[float]:
         # A boundary scaled past the float range is no boundary: keep finite ones only.
-        return [x for b in self.schedule.boundaries() if math.isfinite(x := b * self.factor)]
+        if until is None:
+            inner = self.schedule.boundaries()
+            return [x for b in inner if math.isfinite(x := b * self.factor)]
+        u = check_until("TimeScale", until)
+        inner = self.schedule.boundaries(until=u / self.factor)
+        return [x for b in inner if math.isfinite(x := b * self.factor) and x <= u]
 
 
 def per_iteration(
@@ -245,12 +259,24 @@ class Repeat(Schedule):
     def duration(self) -> float | None:
         return None if self.times is None else self.times * self.cycle
 
-    def boundaries(self) -> list[float]:
+    def boundaries(self, until: float | None = None) -> list[float]:
+        """Each cycle's boundaries and its end. Without ``until``: the first cycle
+        (forever) or the first 1000; with it, every cycle that starts by ``until``."""
         p = self.cycle
-        n = 1 if self.times is None else min(self.times, 1000)
-        inner = [b for b in self.schedule.boundaries() if b < p]
+        if until is None:
+            n = 1 if self.times is None else min(self.times, 1000)
+            inner = [b for b in self.schedule.boundaries() if b < p]
+            u = math.inf
+        else:
+            u = check_until("Repeat", until)
+            inner = [b for b in self.schedule.boundaries(until=p) if b < p]
+            cycles = u / p + 1.0  # the cycles that start at or before ``until``
+            if self.times is not None:
+                cycles = min(cycles, self.times)
+            check_boundary_count("Repeat", cycles * (len(inner) + 1), u)
+            n = max(0, int(cycles))
         return sorted(
-            {x for k in range(n) for b in [*inner, p] if 0 < (x := k * p + b) < math.inf}
+            {x for k in range(n) for b in [*inner, p] if 0 < (x := k * p + b) < math.inf and x <= u}
         )
 
 
