@@ -1,4 +1,4 @@
-"""The ``lrplan`` command line: ``plot``, ``compare``, ``show`` and ``demo``.
+"""The ``lrplan`` command line: ``plot``, ``compare``, ``show``, ``demo`` and ``find``.
 
 Exit codes, the same for every subcommand:
 
@@ -38,7 +38,8 @@ from pathlib import Path
 from typing import Any
 
 # The pure layer and plotting only: `show`, `plot`, `compare`, --help and --version
-# never import torch. `demo` imports it, in _cmd_demo (tests/test_cli.py checks both).
+# never import torch. `demo` and `find` import it, in _cmd_demo and _cmd_find
+# (tests/test_cli.py checks both).
 from lrplan._plot import (
     DEFAULT_OPEN_ENDED_STEPS,
     KeyPoint,
@@ -46,7 +47,7 @@ from lrplan._plot import (
     _step_chunks,
     _step_text,
     check_figure_path,
-    default_steps,
+    default_range,
     key_point_table,
     key_points,
     plot_schedules,
@@ -114,10 +115,11 @@ def _run_options() -> argparse.ArgumentParser:
         type=_positive_int,
         default=None,
         help=(
-            "last step drawn or tabulated (default: the run length if given, else the "
-            f"longest schedule's duration, else {_default_open_ended()} for schedules "
-            "that never end); also the run length for fraction(...) durations when "
-            "--total-steps and --epochs are not given"
+            "last step drawn or tabulated (default: the run length if given, else "
+            "every phase of the longest schedule, plus a short tail after a final drop; "
+            "a schedule that never ends is drawn over its first few cycles, at least "
+            f"{_default_open_ended()} steps, with a note); also the run length for "
+            "fraction(...) durations when --total-steps and --epochs are not given"
         ),
     )
     g.add_argument(
@@ -282,8 +284,76 @@ def _parser() -> argparse.ArgumentParser:
     )
     demo.add_argument("--seed", type=int, default=0, help="data, weights and batch order")
     demo.add_argument("--lr", type=_positive_float, default=None, help="peak learning rate")
+    demo.add_argument(
+        "--key",
+        default="lr",
+        help=(
+            "what --schedule drives (default: lr), and the schedule picked from a config "
+            "that holds several: lr, weight_decay, momentum (AdamW's betas[0]), betas[0] "
+            "or betas[1]; for another key the lr follows the default warmup + cosine"
+        ),
+    )
     demo.add_argument("--quiet", "-q", action="store_true", help="no progress bar")
+    _add_find_parser(sub)
     return parser
+
+
+def _add_find_parser(sub: Any) -> None:
+    """``lrplan find``: the LR range test (its run lives in lrplan._find_cli)."""
+    find = sub.add_parser(
+        "find",
+        help="run the LR range test on the demo model or your own, and propose a plan",
+        description=(
+            "Run the learning-rate range test (Smith 2017): raise the lr from --start-lr "
+            "to --end-lr over --steps steps, stop when the smoothed loss diverges, "
+            "suggest a peak lr and print a schedule that uses it. Without SETUP it runs "
+            "on the model and data of 'lrplan demo'. The model, optimizer and RNG states "
+            "are restored afterwards."
+        ),
+    )
+    find.add_argument(
+        "setup",
+        nargs="?",
+        default=None,
+        metavar="MODULE:FUNCTION",
+        help=(
+            "a function returning (model, optimizer, loss_fn, loader[, val_loader]); "
+            "imported with the current directory on the path (default: the demo model)"
+        ),
+    )
+    t = find.add_argument_group("the test")
+    t.add_argument("--start-lr", type=_positive_float, default=1e-7, help="first lr (1e-7)")
+    t.add_argument("--end-lr", type=_positive_float, default=10.0, help="last lr (10)")
+    t.add_argument("--steps", type=_positive_int, default=100, help="steps in the ramp (100)")
+    t.add_argument("--mode", choices=("exp", "linear"), default="exp", help="ramp (exp)")
+    t.add_argument("--smooth-f", type=float, default=0.05, help="EMA weight of a new loss (0.05)")
+    t.add_argument(
+        "--diverge-th", type=float, default=5.0, help="stop above this x the best loss (5)"
+    )
+    t.add_argument("--no-stop", action="store_true", help="run the whole ramp even if it diverges")
+    t.add_argument("--accumulate", type=_positive_int, default=1, help="batches per step (1)")
+    t.add_argument("--seed", type=int, default=0, help="the demo's data, weights and batch order")
+    r = find.add_argument_group("suggestion and plan")
+    r.add_argument(
+        "--rule",
+        choices=("valley", "steepest", "steepest_lightning", "minimum", "steep"),
+        default="valley",
+        help="how to read the lr off the curve (default: valley)",
+    )
+    r.add_argument("--plan", choices=("cosine", "wsd"), default="cosine", help="plan shape")
+    r.add_argument(
+        "--total-steps",
+        type=_positive_int,
+        default=None,
+        help="run length the plan is sized for (default: the demo's run, or 1000)",
+    )
+    o = find.add_argument_group("output")
+    o.add_argument("-o", "--out", type=Path, default=None, help="write the curve to .png/.svg")
+    o.add_argument("--terminal", action="store_true", help="draw a terminal chart (plotext)")
+    o.add_argument("--width", type=_positive_int, default=None, help="terminal chart columns")
+    o.add_argument("--height", type=_positive_int, default=None, help="terminal chart rows")
+    o.add_argument("--format", choices=("text", "json"), default="text", help="output format")
+    o.add_argument("--quiet", "-q", action="store_true", help="no progress on stderr")
 
 
 def _error(message: str) -> None:
@@ -347,14 +417,12 @@ def _range(named: dict[str, Schedule], args: argparse.Namespace, total: float | 
         return int(args.steps)
     if total is not None:
         return max(1, math.ceil(total))
-    steps = default_steps(named)
-    if all(s.duration is None for s in named.values()):
-        what = "the schedule has" if len(named) == 1 else "no schedule has"
-        print(
-            f"note: {what} no end of its own; showing steps 0..{DEFAULT_OPEN_ENDED_STEPS:,} "
-            "(choose the range with --steps)",
-            file=sys.stderr,
-        )
+    try:
+        steps, note = default_range(named)
+    except ValueError as exc:  # a schedule that cannot be evaluated near its end
+        raise SpecError(str(exc)) from exc
+    if note is not None:
+        print(f"note: {note} (choose the range with --steps)", file=sys.stderr)
     return steps
 
 
@@ -445,22 +513,20 @@ def _cmd_compare(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
-def _table_rows(rows: list[KeyPoint], units: Units) -> tuple[list[str], list[list[str]], int]:
+def _table_rows(rows: list[KeyPoint], units: Units) -> tuple[list[str], list[list[str]]]:
+    """The table's header and rows; boundary rows only up to MAX_TABLE_BOUNDARIES of them
+    (more are summarised under the table by :func:`_summarise`)."""
     header = ["point", "step"]
     if units.steps_per_epoch is not None:
         header.append("epoch")
     header.append("value")
     if units.base is not None:
         header.append(units.key)
+    many = sum(r.name == "boundary" for r in rows) > MAX_TABLE_BOUNDARIES
     body: list[list[str]] = []
-    bounds = [r for r in rows if r.name == "boundary"]
-    hidden = max(0, len(bounds) - MAX_TABLE_BOUNDARIES)
-    shown_bounds = 0
     for r in rows:
-        if r.name == "boundary":
-            shown_bounds += 1
-            if shown_bounds > MAX_TABLE_BOUNDARIES:
-                continue
+        if many and r.name == "boundary":
+            continue
         cells = [r.name, _step_text(r.step)]
         if units.steps_per_epoch is not None:
             cells.append(f"{r.step / units.steps_per_epoch:,.6g}")
@@ -468,7 +534,54 @@ def _table_rows(rows: list[KeyPoint], units: Units) -> tuple[list[str], list[lis
         if units.base is not None:
             cells.append(f"{r.value * units.base:.6g}")
         body.append(cells)
-    return header, body, hidden
+    return header, body
+
+
+def _run_at(steps: Sequence[float], i: int) -> tuple[int, int]:
+    """The longest run from ``steps[i]`` on that repeats a pattern of ``q <= 4`` gaps:
+    ``(q, end)``, where ``steps[i:end]`` is the run; ``(0, i + 1)`` for none."""
+    best = (0, i + 1)
+    for q in range(1, 5):
+        if i + q >= len(steps):
+            break
+        period = steps[i + q] - steps[i]
+        k = i
+        while k + q < len(steps) and math.isclose(steps[k + q] - steps[k], period, rel_tol=1e-9):
+            k += 1
+        end = k + q  # steps[i:end] follow the pattern
+        if end - i >= 2 * q + 2 and end > best[1]:
+            best = (q, end)
+    return best
+
+
+def _summarise(steps: Sequence[float]) -> list[str]:
+    """Boundaries as lines of text, repeats summarised by their period.
+
+    Example:
+        >>> from lrplan.cli import _summarise
+        >>> _summarise([5.0, 15.0, 25.0, 35.0, 45.0, 50.5])
+        ['every 10 steps: 5, 15, ..., 45 (5 boundaries)', 'at step 50.5']
+        >>> _summarise([2.0, 10.0, 12.0, 20.0, 22.0, 30.0])
+        ['2, 10 repeating every 10 steps: 2, 10, 12, ..., 30 (6 boundaries)']
+    """
+    lines: list[str] = []
+    i = 0
+    while i < len(steps):
+        q, end = _run_at(steps, i)
+        if q == 0:
+            lines.append(f"at step {_step_text(steps[i])}")
+            i += 1
+            continue
+        period = _step_text(steps[i + q] - steps[i])
+        shown = ", ".join(_step_text(b) for b in steps[i : i + q + 1])
+        what = f"every {period} steps"
+        if q > 1:
+            pattern = ", ".join(_step_text(b) for b in steps[i : i + q])
+            what = f"{pattern} repeating {what}"
+        last = _step_text(steps[end - 1])
+        lines.append(f"{what}: {shown}, ..., {last} ({end - i:,} boundaries)")
+        i = end
+    return lines
 
 
 def _plain_table(header: list[str], body: list[list[str]]) -> str:
@@ -507,7 +620,10 @@ def _cmd_show(args: argparse.Namespace) -> int:
     named = {_label(args.spec): schedule}
     steps = _range(named, args, total)
     _check_values(named, steps)
-    rows = key_point_table(schedule, steps)
+    try:
+        rows = key_point_table(schedule, steps)
+    except ValueError as exc:  # more boundaries in the range than are listed at most
+        raise UsageError(f"{exc} (--steps)") from exc
     if args.format == "json":
         by_name = {r.name: r.as_dict(units) for r in rows if r.name != "boundary"}
         doc: dict[str, Any] = {
@@ -526,14 +642,21 @@ def _cmd_show(args: argparse.Namespace) -> int:
         }
         print(json.dumps(doc, indent=2))
         return EXIT_OK
-    header, body, hidden = _table_rows(rows, units)
+    header, body = _table_rows(rows, units)
     print(repr(schedule))
     print(f"key points over steps 0..{steps:,}; {units.ylabel()}")
     print()
     if not _rich_table(header, body):
         print(_plain_table(header, body))
-    if hidden:
-        print(f"... and {hidden:,} more phase boundaries (--format json lists them all)")
+    bounds = [r.step for r in rows if r.name == "boundary"]
+    if len(bounds) > MAX_TABLE_BOUNDARIES:
+        lines = _summarise(bounds)
+        print()
+        print(f"{len(bounds):,} phase boundaries (--format json lists each with its value):")
+        for line in lines[:MAX_TABLE_BOUNDARIES]:
+            print(f"  {line}")
+        if len(lines) > MAX_TABLE_BOUNDARIES:
+            print(f"  ... and {len(lines) - MAX_TABLE_BOUNDARIES:,} more lines")
     return EXIT_OK
 
 
@@ -543,10 +666,17 @@ def _cmd_demo(args: argparse.Namespace) -> int:
     _check_out(args.out)
     epochs = args.epochs if args.epochs is not None else _demo.DEFAULT_EPOCHS
     total = epochs * _demo.STEPS_PER_EPOCH
+    if args.key not in _demo.DEMO_KEYS:
+        raise UsageError(
+            f"--key {args.key!r}: the demo trains with AdamW and can schedule "
+            f"{', '.join(_demo.DEMO_KEYS)}"
+        )
+    if args.key != "lr" and args.schedule is None:
+        raise UsageError(f"--key {args.key} needs a --schedule for it")
     schedule = None
     if args.schedule is not None:
         schedule = bind_schedule(
-            load_schedule(args.schedule),
+            load_schedule(args.schedule, key=args.key),
             total_steps=total,
             steps_per_epoch=_demo.STEPS_PER_EPOCH,
         )
@@ -565,6 +695,7 @@ def _cmd_demo(args: argparse.Namespace) -> int:
         base_lr=args.lr if args.lr is not None else _demo.DEFAULT_LR,
         out=args.out,
         progress=not args.quiet,
+        key=args.key,
     )
     print(_demo.describe(result))
     if result.png is not None:
@@ -577,7 +708,23 @@ def _cmd_demo(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
-_COMMANDS = {"plot": _cmd_plot, "compare": _cmd_compare, "show": _cmd_show, "demo": _cmd_demo}
+def _cmd_find(args: argparse.Namespace) -> int:
+    # The range test trains a torch model: imported here, so no other command imports torch.
+    from lrplan._find_cli import SetupError, run_find
+
+    try:
+        return run_find(args)
+    except SetupError as exc:
+        raise UsageError(str(exc)) from exc
+
+
+_COMMANDS = {
+    "plot": _cmd_plot,
+    "compare": _cmd_compare,
+    "show": _cmd_show,
+    "demo": _cmd_demo,
+    "find": _cmd_find,
+}
 
 
 def main(argv: Sequence[str] | None = None) -> int:
