@@ -38,7 +38,7 @@ import importlib
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:  # what type checkers and IDEs see; at run time, __getattr__ below
-    from . import timm
+    from . import timm, transformers
     from ._compat import (
         ConstantLR,
         CosineAnnealingLR,
@@ -54,7 +54,25 @@ if TYPE_CHECKING:  # what type checkers and IDEs see; at run time, __getattr__ b
     from ._compat_cyclic import CosineAnnealingWarmRestarts, CyclicLR, OneCycleLR
     from ._compat_plateau import ReduceLROnPlateau
     from ._driver import EPOCH_DEPRECATION_WARNING, LRScheduler, ScheduledLR, _LRScheduler
-    from ._hf import HF_SCHEDULER_NAMES, HFScheduledLR, get_scheduler, hf_schedule
+    from ._find import FindResult, ProposedPlan, RangeTest, Suggestion, find_lr
+    from ._hf import (
+        TYPE_TO_SCHEDULER_FUNCTION,
+        GreedyLR,
+        HFScheduledLR,
+        get_constant_schedule,
+        get_constant_schedule_with_warmup,
+        get_cosine_schedule_with_warmup,
+        get_cosine_with_hard_restarts_schedule_with_warmup,
+        get_cosine_with_min_lr_schedule_with_warmup,
+        get_cosine_with_min_lr_schedule_with_warmup_lr_rate,
+        get_greedy_schedule,
+        get_inverse_sqrt_schedule,
+        get_linear_schedule_with_warmup,
+        get_polynomial_decay_schedule_with_warmup,
+        get_reduce_on_plateau_schedule,
+        get_scheduler,
+        get_wsd_schedule,
+    )
     from ._many import MultiScheduledLR, schedule_many
     from ._plot import plot
     from ._schedules import (
@@ -76,8 +94,10 @@ if TYPE_CHECKING:  # what type checkers and IDEs see; at run time, __getattr__ b
     )
     from ._schedules._catalogue import *  # noqa: F403  (every shape: each module's __all__)
     from ._schedules._cyclic import *  # noqa: F403
+    from ._schedules._hf import HF_SCHEDULER_NAMES, SchedulerType, hf_schedule
     from ._schedules._shapes import *  # noqa: F403
     from ._schedules._timemaps import *  # noqa: F403
+    from ._spec import load
     from ._tensorize import tensorize
     from ._warmup import GradualWarmupScheduler, LinearAnnealingLR, Warmup
     from ._wsd import WSDScheduler
@@ -97,6 +117,7 @@ if TYPE_CHECKING:
     __all__ = [
         "EPOCH_DEPRECATION_WARNING",
         "HF_SCHEDULER_NAMES",
+        "TYPE_TO_SCHEDULER_FUNCTION",
         "ChainedScheduler",
         "Clip",
         "ConstantLR",
@@ -105,7 +126,9 @@ if TYPE_CHECKING:
         "CyclicLR",
         "Duration",
         "ExponentialLR",
+        "FindResult",
         "GradualWarmupScheduler",
+        "GreedyLR",
         "HFScheduledLR",
         "Join",
         "LRScheduler",
@@ -118,26 +141,45 @@ if TYPE_CHECKING:
         "OneCycleLR",
         "PolynomialLR",
         "Product",
+        "ProposedPlan",
+        "RangeTest",
         "ReduceLROnPlateau",
         "RunLength",
         "Schedule",
         "ScheduledLR",
+        "SchedulerType",
         "SequentialLR",
         "StepLR",
+        "Suggestion",
         "Unbound",
         "WSDScheduler",
         "Warmup",
         "_LRScheduler",
         "__version__",
         "epochs",
+        "find_lr",
         "fraction",
+        "get_constant_schedule",
+        "get_constant_schedule_with_warmup",
+        "get_cosine_schedule_with_warmup",
+        "get_cosine_with_hard_restarts_schedule_with_warmup",
+        "get_cosine_with_min_lr_schedule_with_warmup",
+        "get_cosine_with_min_lr_schedule_with_warmup_lr_rate",
+        "get_greedy_schedule",
+        "get_inverse_sqrt_schedule",
+        "get_linear_schedule_with_warmup",
+        "get_polynomial_decay_schedule_with_warmup",
+        "get_reduce_on_plateau_schedule",
         "get_scheduler",
+        "get_wsd_schedule",
         "hf_schedule",
+        "load",
         "plot",
         "ramp",
         "schedule_many",
         "tensorize",
         "timm",
+        "transformers",
         "warmup",
     ]
     __all__ += _shapes.__all__
@@ -151,6 +193,7 @@ if TYPE_CHECKING:
 #: ``lrplan._schedules.EXPORTS``, built from the shape modules' ``__all__``.
 _LAZY: dict[str, tuple[str, ...]] = {
     "lrplan._plot": ("plot",),
+    "lrplan._spec": ("load",),
     "lrplan._driver": (
         "EPOCH_DEPRECATION_WARNING",
         "LRScheduler",
@@ -158,6 +201,7 @@ _LAZY: dict[str, tuple[str, ...]] = {
         "_LRScheduler",
     ),
     "lrplan._tensorize": ("tensorize",),
+    "lrplan._find": ("FindResult", "ProposedPlan", "RangeTest", "Suggestion", "find_lr"),
     "lrplan._compat": (
         "ConstantLR",
         "CosineAnnealingLR",
@@ -190,15 +234,32 @@ _LAZY: dict[str, tuple[str, ...]] = {
     ),
     "lrplan._wsd": ("WSDScheduler",),
     "lrplan._hf": (
-        "HF_SCHEDULER_NAMES",
+        "TYPE_TO_SCHEDULER_FUNCTION",
+        "GreedyLR",
         "HFScheduledLR",
+        "get_constant_schedule",
+        "get_constant_schedule_with_warmup",
+        "get_cosine_schedule_with_warmup",
+        "get_cosine_with_hard_restarts_schedule_with_warmup",
+        "get_cosine_with_min_lr_schedule_with_warmup",
+        "get_cosine_with_min_lr_schedule_with_warmup_lr_rate",
+        "get_greedy_schedule",
+        "get_inverse_sqrt_schedule",
+        "get_linear_schedule_with_warmup",
+        "get_polynomial_decay_schedule_with_warmup",
+        "get_reduce_on_plateau_schedule",
         "get_scheduler",
+        "get_wsd_schedule",
+    ),
+    "lrplan._schedules._hf": (
+        "HF_SCHEDULER_NAMES",
+        "SchedulerType",
         "hf_schedule",
     ),
 }
 
 #: Public submodules, imported on first access as well.
-_SUBMODULES = ("timm",)
+_SUBMODULES = ("timm", "transformers")
 
 _MODULE_OF: dict[str, str] = {name: module for module, names in _LAZY.items() for name in names}
 
