@@ -715,3 +715,20 @@ def test_greedy_is_metric_driven_and_has_no_closed_form() -> None:
         s.set_step(3)
     with pytest.raises(NotImplementedError):
         s.get_lr()
+
+
+def test_the_repr_of_a_transformers_schedule_is_a_spec_that_rebuilds_it() -> None:
+    """``lrplan show`` prints the repr; pasted back as a spec it gives the same schedule."""
+    calls = [
+        ("linear", {}),
+        ("cosine", {"num_cycles": 0.25}),
+        ("cosine_with_min_lr", {"min_lr_rate": 0.1}),
+        ("cosine_warmup_with_min_lr", {"min_lr_rate": 0.05}),
+        ("cosine_with_restarts", {"num_cycles": 3}),
+        ("polynomial", {"lr_end": 1e-4, "power": 2.0, "base_lr": 0.1}),
+        ("warmup_stable_decay", {"num_decay_steps": 30, "decay_type": "1-sqrt"}),
+    ]
+    for name, kw in calls:
+        s = lp.hf_schedule(name, num_warmup_steps=10, num_training_steps=100, **kw)
+        assert repr(s).startswith(f"{name}(num_warmup_steps=10, num_training_steps=100")
+        assert lp.load(repr(s)) == s, name

@@ -512,6 +512,22 @@ def test_open_ended_plot_says_so_in_the_title() -> None:
     assert "has no end of its own" in ax.get_title() and "steps=" in ax.get_title()
 
 
+def test_a_transformers_schedule_is_drawn_over_its_run() -> None:
+    """transformers' cosine_with_min_lr never clamps, so it has no end of its own, but it
+    knows its run (num_training_steps): the plot shows 0..N, the whole decay, with the
+    peak at the end of the warmup (it was drawn to 1,000 with "peak 0.5 at step 1,000")."""
+    s = lp.hf_schedule(
+        "cosine_with_min_lr", num_warmup_steps=2000, num_training_steps=100000, min_lr_rate=0.1
+    )
+    assert s.duration is None and s.planned_length == 100000.0
+    ax = lp.plot(s, ax=_axes())
+    assert ax.get_xlim() == (0.0, 100000.0)
+    x, y = ax.lines[0].get_data()
+    assert y[list(x).index(2000)] == pytest.approx(1.0)
+    assert y[-1] == pytest.approx(0.1)
+    assert ax.get_title() == "start 0, peak 1 at step 2,000, end 0.1 at step 100,000"
+
+
 def test_plot_a_scheduler_marks_its_step() -> None:
     import torch
 

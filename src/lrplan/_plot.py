@@ -261,9 +261,10 @@ def _first_boundaries(s: Schedule, count: int) -> list[float]:
 def _own_range(s: Schedule) -> tuple[int | None, str | None]:
     """The last step to draw for one schedule, and why when it has no end of its own.
 
-    * A finite ``duration``: up to it, or to its last boundary if that is later; when
-      the schedule jumps there (the final phase begins with a drop), a tail of 20%
-      (at least 5 steps) shows the value after the drop.
+    * A finite ``duration`` (or, without one, the run it was planned for,
+      :attr:`~lrplan.Schedule.planned_length`): up to it, or to its last boundary if
+      that is later; when the schedule jumps there (the final phase begins with a
+      drop), a tail of 20% (at least 5 steps) shows the value after the drop.
     * No end (``duration is None``): past its first four boundaries plus the tail (a
       few cycles of a periodic schedule); with fewer boundaries, past the last one
       and over :data:`DEFAULT_OPEN_ENDED_STEPS` steps at least; with a note.
@@ -271,6 +272,8 @@ def _own_range(s: Schedule) -> tuple[int | None, str | None]:
       None, no range of its own (a note for the first).
     """
     d = s.duration
+    if d is None:  # no end of its own, but perhaps a planned run (transformers' cosine)
+        d = s.planned_length
     if d is not None and math.isfinite(d) and d > 0:
         try:
             last = max([d, *_boundaries_upto(s, d)])

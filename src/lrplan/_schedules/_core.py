@@ -209,6 +209,24 @@ class Schedule:
         """The schedule's own length in time units, or ``None`` if it has no end."""
         return None
 
+    @property
+    def planned_length(self) -> float | None:
+        """The length of the run this schedule was planned for, or ``None``.
+
+        Its :attr:`duration` where it has one. A schedule whose values keep moving
+        after its run (transformers' cosine is never clamped) has no duration but
+        still knows its run (``num_training_steps``); plots use this to draw the run.
+
+        Example:
+            >>> import lrplan as lp
+            >>> lp.Cosine(steps=100).planned_length
+            100
+            >>> s = lp.hf_schedule("cosine", num_warmup_steps=10, num_training_steps=500)
+            >>> s.duration, s.planned_length
+            (None, 500.0)
+        """
+        return self.duration
+
     def boundaries(self, until: float | None = None) -> list[float]:
         """Times where a phase starts or the formula changes, for plots and tables.
 
@@ -429,6 +447,11 @@ class Join(Schedule):
         last = self.schedules[-1].duration
         return None if last is None else self.switches[-1] + last if self.switches else last
 
+    @property
+    def planned_length(self) -> float | None:
+        last = self.schedules[-1].planned_length
+        return None if last is None else self.switches[-1] + last if self.switches else last
+
     def boundaries(self, until: float | None = None) -> list[float]:
         starts = self._starts
         if until is None:
@@ -497,6 +520,11 @@ class Product(Schedule):
         ds = [f.duration for f in self.factors]
         return None if any(d is None for d in ds) else max(d for d in ds if d is not None)
 
+    @property
+    def planned_length(self) -> float | None:
+        ps = [f.planned_length for f in self.factors]
+        return None if any(p is None for p in ps) else max(p for p in ps if p is not None)
+
     def boundaries(self, until: float | None = None) -> list[float]:
         return sorted({b for f in self.factors for b in f.boundaries(until=until)})
 
@@ -547,6 +575,10 @@ class Clip(Schedule):
     @property
     def duration(self) -> float | None:
         return self.schedule.duration
+
+    @property
+    def planned_length(self) -> float | None:
+        return self.schedule.planned_length
 
     def boundaries(self, until: float | None = None) -> list[float]:
         return self.schedule.boundaries(until=until)

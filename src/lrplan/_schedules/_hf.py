@@ -194,6 +194,10 @@ class _HFRun(Schedule):
     type_name: ClassVar[str] = "hf_run"
     schedule: Schedule
     steps: float
+    #: the transformers call it was built from, as a spec (``cosine(num_warmup_steps=...)``);
+    #: it is the repr, so ``lrplan show`` prints what can be pasted back. Two spellings
+    #: of one schedule (a keyword or scheduler_specific_kwargs) stay equal.
+    call: str = dataclasses.field(default="", compare=False)
 
     def __post_init__(self) -> None:
         if not isinstance(self.schedule, Schedule):
@@ -202,6 +206,9 @@ class _HFRun(Schedule):
             )
         steps = check_real("_HFRun", "num_training_steps", self.steps, lo=0.0, lo_open=True)
         object.__setattr__(self, "steps", steps)
+
+    def __repr__(self) -> str:
+        return self.call or super().__repr__()
 
     def _at(self, t: Any, xp: Ops) -> Any:
         return self.schedule._at(t, xp)
@@ -213,6 +220,11 @@ class _HFRun(Schedule):
     def duration(self) -> float | None:
         own = self.schedule.duration
         return None if own is None else max(float(self.steps), own)
+
+    @property
+    def planned_length(self) -> float | None:
+        own = self.schedule.duration
+        return float(self.steps) if own is None else max(float(self.steps), own)
 
     def boundaries(self, until: float | None = None) -> list[float]:
         if until is None:
@@ -388,7 +400,16 @@ def hf_schedule(
     if num_training_steps is None:
         return shape
     n = check_int(name, "num_training_steps", num_training_steps, lo=0)
-    return _HFRun(schedule=shape, steps=n) if n > 0 else shape
+    if n == 0:
+        return shape
+    given = {
+        "num_warmup_steps": num_warmup_steps,
+        "num_training_steps": num_training_steps,
+        "base_lr": base_lr,
+        **kw,
+    }
+    args = ", ".join(f"{k}={v!r}" for k, v in given.items() if v is not None)
+    return _HFRun(schedule=shape, steps=n, call=f"{name}({args})")
 
 
 def _multipliers(
