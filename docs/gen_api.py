@@ -12,6 +12,7 @@ tests/test_docs.py fails when a public name is missing from docs/api.md.
 from __future__ import annotations
 
 import argparse
+import enum
 import inspect
 import sys
 from collections.abc import Callable
@@ -150,7 +151,7 @@ def render() -> str:
             lines.append(f"### `{qual}`")
             lines.append("")
             if key == "constant":
-                text = repr(obj)
+                text = _constant_text(obj)
                 if len(text) > 300:
                     text = text[:297] + "..."
                 lines += ["```python", f"{qual} = {text}", "```", ""]
@@ -182,6 +183,19 @@ def old_names() -> list[str]:
         "",
     ]
     return lines + [f"- `lrplan.{old}`: now `lrplan.{new}`" for old, new in sorted(RENAMED.items())]
+
+
+def _constant_text(obj: Any) -> str:
+    """A constant's repr, with functions and enum members by name (a plain repr would
+    print memory addresses, which change on every run)."""
+    if isinstance(obj, dict):
+        items = ", ".join(f"{_constant_text(k)}: {_constant_text(v)}" for k, v in obj.items())
+        return "{" + items + "}"
+    if callable(obj) and hasattr(obj, "__qualname__"):
+        return obj.__qualname__
+    if isinstance(obj, enum.Enum):
+        return f"{type(obj).__name__}.{obj.name}"
+    return repr(obj)
 
 
 def _anchor(title: str) -> str:
