@@ -45,6 +45,7 @@ from typing import Any
 from ._core import Constant, Join, Schedule
 from ._cyclic import CYCLIC_MODES, CosineRestarts, Cyclic, _TorchPhases
 from ._shapes import Cosine, Exponential, Linear, MultiStep, Polynomial, Step
+from ._time import is_unresolved
 from ._validate import check_real
 
 __all__ = [
@@ -243,6 +244,12 @@ def one_cycle_lr(
 
 def _whole(owner: str, name: str, value: Any, *, lo: int) -> int:
     """An int ``>= lo``; integral floats (``1e3``) are accepted."""
+    if is_unresolved(value):
+        raise TypeError(
+            f"{owner}: {name} must be a number of steps, got {value!r}; torch's names take "
+            "steps, as torch does (epochs() and fraction() work with lrplan's own names, "
+            "e.g. Step(step_size=epochs(30)))"
+        )
     if isinstance(value, bool) or not isinstance(value, numbers.Real):
         raise TypeError(f"{owner}: {name} must be an integer, got {type(value).__name__} {value!r}")
     if isinstance(value, numbers.Integral):
