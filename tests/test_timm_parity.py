@@ -11,9 +11,11 @@ noise, warmup, cycles, k-decay and ``lr_scale`` included. States cross both ways
 from __future__ import annotations
 
 import logging
+import math
 import warnings
 from typing import Any
 
+import numpy as np
 import pytest
 import torch
 from hypothesis import HealthCheck, given, settings
@@ -394,3 +396,196 @@ def test_every_public_name_of_timm_scheduler_with_timms_signature() -> None:
         assert [(p.name, p.kind, p.default) for p in ours.parameters.values()] == [
             (p.name, p.kind, p.default) for p in theirs.parameters.values()
         ], name
+
+
+# --------------------------------------------------------------------------- review fixes
+
+SHRINKING: list[tuple[str, dict[str, Any]]] = [
+    ("CosineLRScheduler", {"t_initial": 10, "cycle_mul": 0.5, "cycle_limit": 2}),
+    (
+        "CosineLRScheduler",
+        {
+            "t_initial": 10,
+            "cycle_mul": 0.7,
+            "cycle_limit": 3,
+            "cycle_decay": 0.5,
+            "warmup_t": 3,
+            "warmup_lr_init": 0.01,
+            "lr_min": 1e-3,
+            "k_decay": 2.0,
+        },
+    ),
+    ("TanhLRScheduler", {"t_initial": 10, "cycle_mul": 0.5, "cycle_limit": 4, "warmup_t": 3}),
+    (
+        "PolyLRScheduler",
+        {"t_initial": 10, "cycle_mul": 0.5, "cycle_limit": 4, "warmup_t": 3, "warmup_prefix": True},
+    ),
+]
+
+
+@pytest.mark.parametrize(("name", "kw"), SHRINKING)
+@pytest.mark.parametrize("t_in_epochs", [True, False])
+def test_shrinking_cycles_are_timms_until_timms_formula_fails(
+    name: str, kw: dict[str, Any], t_in_epochs: bool
+) -> None:
+    """cycle_mul < 1: timm's lrs at every step up to T0 / (1 - m) (after a prefix warmup);
+    from there timm fails with a math domain error and lrplan with a ValueError."""
+    timm_sched = timm_oracle.scheduler()
+    kw = {**kw, "t_in_epochs": t_in_epochs}
+    oa, ob = _opt((None, 0.5)), _opt((None, 0.5))
+    a, b = getattr(timm_sched, name)(oa, **kw), getattr(lt, name)(ob, **kw)
+    limit = kw["t_initial"] / (1 - kw["cycle_mul"]) + (
+        kw["warmup_t"] if kw.get("warmup_prefix") else 0
+    )
+    assert _lrs(oa) == _lrs(ob)
+    for t in range(int(limit) + 4):
+        if t >= limit:
+            with pytest.raises(ValueError, match="math domain"):
+                (a.step(t) if t_in_epochs else a.step_update(t))
+            with pytest.raises(ValueError, match=r"cycle_mul=.* < 1 .*got t="):
+                (b.step(t) if t_in_epochs else b.step_update(t))
+            continue
+        for s in (a, b):
+            (s.step(t) if t_in_epochs else s.step_update(t))
+        assert _lrs(oa) == _lrs(ob), t
+        assert min(_lrs(ob)) >= 0
+    # the pure curve, scalar and vectorised (numpy's tanh may differ by an ulp), agree
+    curve = b.schedules[0]
+    ts = np.arange(0.0, limit - 0.25, 0.25)
+    np.testing.assert_allclose(curve.values(ts), [curve(float(t)) for t in ts], rtol=1e-12)
+    with pytest.raises(ValueError, match="cycle_mul"):
+        curve.values([0.0, limit])
+
+
+def test_create_scheduler_v2_with_shrinking_cycles_runs_timms_epochs() -> None:
+    timm_sched = timm_oracle.scheduler()
+    kw = {"sched": "cosine", "num_epochs": 10, "cycle_mul": 0.5, "cycle_limit": 2}
+    oa, ob = _opt((None,)), _opt((None,))
+    a, na = timm_sched.create_scheduler_v2(oa, **kw)
+    b, nb = lt.create_scheduler_v2(ob, **kw)
+    assert (na, nb) == (15, 15)
+    for t in range(na):
+        a.step(t)
+        b.step(t)
+        assert _lrs(oa) == _lrs(ob), t
+
+
+def test_timm_resumes_a_wsd_state_with_a_callable_decay_fn() -> None:
+    """timm's load_state_dict copies every key over its attributes: the state must not
+    replace timm's decay function with lrplan's record of its name."""
+    timm_sched = timm_oracle.scheduler()
+
+    def decay(frac: float) -> float:
+        return (1 - frac) ** 2
+
+    kw: dict[str, Any] = {"t_initial": 20, "decay_t": 10, "decay_fn": decay}
+    oa, ob = _opt((None,)), _opt((None,))
+    a, b = timm_sched.WSDLRScheduler(oa, **kw), lt.WSDLRScheduler(ob, **kw)
+    for t in range(5):
+        a.step(t)
+        b.step(t)
+    state = b.state_dict()
+    assert "decay_fn" not in state
+    assert "callable:" in str(state["lrplan"])  # lrplan keeps its record
+    a.load_state_dict(state)
+    assert a.decay_fn is decay
+    for t in range(5, 25):
+        a.step(t)
+        b.step(t)
+        assert _lrs(oa) == _lrs(ob), t
+    # and the other way: timm's state (with its function) loads into lrplan's class
+    oc = _opt((None,))
+    c = lt.WSDLRScheduler(oc, **kw)
+    c.load_state_dict(a.state_dict())
+    c.step(17)
+    a.step(17)
+    assert _lrs(oc) == _lrs(oa)
+
+
+@pytest.mark.parametrize("t", [-1, -0.5, math.inf, math.nan])
+@pytest.mark.parametrize(
+    "name",
+    [
+        "CosineLRScheduler",
+        "TanhLRScheduler",
+        "PolyLRScheduler",
+        "StepLRScheduler",
+        "MultiStepLRScheduler",
+        "WSDLRScheduler",
+        "PlateauLRScheduler",
+    ],
+)
+def test_a_negative_or_non_finite_time_is_refused(name: str, t: float) -> None:
+    kw = {k: v for k, v in ADDED[name].items() if k != "noise_range_t"}
+    opt = _opt((None,))
+    sched = getattr(lt, name)(opt, **kw)
+    before = _lrs(opt)
+    with pytest.raises(ValueError, match="finite number >= 0"):
+        sched.step(t, 0.5)
+    if name != "PlateauLRScheduler":
+        sched2 = getattr(lt, name)(_opt((None,)), **kw, t_in_epochs=False)
+        with pytest.raises(ValueError, match="finite number >= 0"):
+            sched2.step_update(t)
+    assert _lrs(opt) == before
+
+
+def test_timm_writes_a_negative_lr_for_a_negative_plateau_epoch() -> None:
+    """What the check above prevents (timm's behaviour, so the test can fail)."""
+    timm_sched = timm_oracle.scheduler()
+    opt = _opt((None,))
+    timm_sched.PlateauLRScheduler(opt).step(-1, 0.5)
+    assert _lrs(opt) == [-1.0]
+
+
+ADDED: dict[str, dict[str, Any]] = {
+    "CosineLRScheduler": {"t_initial": 10, "warmup_t": 2, "noise_range_t": [3, 6]},
+    "TanhLRScheduler": {"t_initial": 10, "warmup_t": 2},
+    "PolyLRScheduler": {"t_initial": 10, "warmup_t": 2, "warmup_prefix": True},
+    "StepLRScheduler": {"decay_t": 3, "decay_rate": 0.5},
+    "MultiStepLRScheduler": {"decay_t": [3, 6], "decay_rate": 0.5},
+    "WSDLRScheduler": {"t_initial": 10, "decay_t": 4, "warmup_t": 2},
+    "PlateauLRScheduler": {
+        "warmup_t": 3,
+        "warmup_lr_init": 0.01,
+        "patience_t": 1,
+        "decay_rate": 0.5,
+    },
+}
+
+
+@pytest.mark.parametrize("name", sorted(ADDED))
+def test_a_group_added_later_is_left_as_timm_leaves_it(name: str) -> None:
+    timm_sched = timm_oracle.scheduler()
+    kw = ADDED[name]
+    oa, ob = _opt((None, 0.5)), _opt((None, 0.5))
+    a, b = getattr(timm_sched, name)(oa, **kw), getattr(lt, name)(ob, **kw)
+    a.step(1, 0.5)
+    b.step(1, 0.5)
+    for o in (oa, ob):
+        o.add_param_group({"params": [torch.nn.Parameter(torch.zeros(1))], "lr": 0.7})
+    for t in range(2, 12):
+        a.step(t, 0.5)
+        b.step(t, 0.5)
+        assert _lrs(oa) == _lrs(ob), t
+    if name != "PlateauLRScheduler":
+        assert _lrs(ob)[-1] == 0.7
+
+
+@pytest.mark.parametrize(
+    ("kw", "match"),
+    [
+        ({"patience_t": -1}, "PlateauLRScheduler: patience_t"),
+        ({"cooldown_t": -1}, "PlateauLRScheduler: cooldown_t"),
+        ({"decay_rate": 1.5}, "PlateauLRScheduler: decay_rate"),
+        ({"decay_rate": -0.1}, "PlateauLRScheduler: decay_rate"),
+        ({"lr_min": -1e-3}, "PlateauLRScheduler: lr_min"),
+        ({"lr_min": [0.0, -1.0]}, r"PlateauLRScheduler: lr_min\[1\]"),
+        ({"warmup_t": -1}, "PlateauLRScheduler: warmup_t"),
+        ({"warmup_lr_init": -1.0}, "PlateauLRScheduler: warmup_lr_init"),
+    ],
+)
+def test_plateau_arguments_are_checked_under_their_own_names(
+    kw: dict[str, Any], match: str
+) -> None:
+    with pytest.raises(ValueError, match=match):
+        lt.PlateauLRScheduler(_opt((None, None)), **kw)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import numbers
 from collections.abc import Mapping, Sequence
 from typing import Any, ClassVar
 
@@ -49,7 +50,11 @@ class PlateauLRScheduler(LRScheduler):
     :meth:`state_dict` keeps timm's two keys (``best`` and the plateau's
     ``last_epoch``) and adds the whole plateau state (bad-epoch and cooldown
     counters), the pending noise and the epoch, so a resume continues exactly
-    where timm's restarts the plateau logic; timm's state loads too.
+    where timm's restarts the plateau logic; timm's state loads too; bad arguments
+    are refused under this class's names (``patience_t``, ``decay_rate``...) and a
+    negative or non-finite epoch raises ``ValueError`` (timm writes a negative lr).
+    A group added with ``optimizer.add_param_group`` keeps its lr through the
+    warmup, then is reduced on a plateau, as in timm (where noise then fails).
 
     Example:
         >>> import torch
@@ -85,6 +90,21 @@ class PlateauLRScheduler(LRScheduler):
         owner = "PlateauLRScheduler"
         _check_flags(owner, initialize=initialize)
         check_initialized(owner, optimizer, initialize)
+        # The user's names, before torch's class sees them under its own.
+        check_real(owner, "decay_rate", decay_rate, lo=0.0, hi=1.0, hi_open=True)
+        for name, count in (("patience_t", patience_t), ("cooldown_t", cooldown_t)):
+            if isinstance(count, bool) or not isinstance(count, numbers.Real):
+                raise TypeError(f"{owner}: {name} must be a number >= 0, got {count!r}")
+            if not count >= 0:  # inf is allowed (never), as torch's class allows it
+                raise ValueError(
+                    f"{owner}: {name} must be a number >= 0 (inf allowed), got {count!r}"
+                )
+        floors: Any = lr_min
+        if isinstance(floors, list | tuple):  # torch's per-group min_lr, which timm passes on
+            for i, m in enumerate(floors):
+                check_real(owner, f"lr_min[{i}]", m, lo=0.0)
+        else:
+            check_real(owner, "lr_min", lr_min, lo=0.0)
         self.warmup_t = check_real(owner, "warmup_t", warmup_t, lo=0.0)
         self.warmup_lr_init = check_real(owner, "warmup_lr_init", warmup_lr_init, lo=0.0)
         if noise_type not in NOISE_TYPES:
@@ -144,10 +164,12 @@ class PlateauLRScheduler(LRScheduler):
         return [(b - self.warmup_lr_init) / self.warmup_t for b in self._bases]
 
     def _write(self, values: list[float]) -> None:
-        """timm's ``update_groups``: each value times the group's ``lr_scale``."""
-        groups = self.optimizer.param_groups
+        """timm's ``update_groups``: each value times the group's ``lr_scale``; a group
+        added after construction (``optimizer.add_param_group``) is left as it is."""
+        groups = self.optimizer.param_groups[: len(values)]
         for group, v in zip(groups, scale_by_group(values, groups), strict=True):
             write(group, "lr", v)
+        groups = self.optimizer.param_groups
         self._last_lr = copy_all(groups, "lr")
 
     def step(self, epoch: int | float | None = None, metric: Any = None) -> None:  # type: ignore[override]

@@ -19,6 +19,7 @@ import torch
 from torch.optim import Optimizer
 
 from .._driver import ScheduleDriven
+from .._groups import as_float, read
 from .._schedules import Schedule
 from .._schedules._validate import check_int, check_real
 from ._shapes import (
@@ -106,9 +107,15 @@ def scale_by_group(values: Sequence[float], groups: Sequence[Mapping[str, Any]])
 
 
 def check_time(owner: str, t: Any) -> int | float:
+    """The time passed to ``step(epoch)``/``step_update(n)``: a finite number >= 0
+    (timm takes a negative one and writes the warmup line extended below 0: a
+    negative lr)."""
     if isinstance(t, bool) or not isinstance(t, numbers.Real):
-        raise TypeError(f"{owner}: the time must be a number >= 0, got {t!r}")
-    return int(t) if isinstance(t, numbers.Integral) else float(t)
+        raise TypeError(f"{owner}: the time must be a finite number >= 0, got {t!r}")
+    value = int(t) if isinstance(t, numbers.Integral) else float(t)
+    if not 0 <= value < math.inf:
+        raise ValueError(f"{owner}: the time must be a finite number >= 0, got {t!r}")
+    return value
 
 
 def _plain(value: Any) -> Any:
@@ -196,6 +203,7 @@ class TimmScheduler(ScheduleDriven):
         self.noise_std = float(check_real(owner, "noise_std", noise_std, lo=0.0, lo_open=True))
         self.noise_seed = check_int(owner, "noise_seed", noise_seed)
         self.metric: Any = None
+        self._n_own = len(optimizer.param_groups)
         super().__init__(optimizer, -1, False)
 
     def _make_schedule(self, group_index: int, base: float) -> Schedule:
@@ -233,15 +241,20 @@ class TimmScheduler(ScheduleDriven):
         )
 
     def _closed_all(self, t: float) -> list[float]:
+        # timm schedules the groups it was built with; a group added later
+        # (``optimizer.add_param_group``) keeps whatever lr it holds.
+        n_own = getattr(self, "_n_own", len(self._bases))
+        groups = self.optimizer.param_groups
         if self._is_initial:  # timm's construction: warmup_lr_init or the base, no noise
             w0 = self._shape_args.get("warmup_lr_init", 0.0)
-            values = [w0 if self._warmup_t else b for b in self._bases]
+            values = [w0 if self._warmup_t else b for b in self._bases[:n_own]]
         else:
-            values = super()._closed_all(t)
+            values = super()._closed_all(t)[:n_own]
             n = self._noise(t)
             if n is not None:
                 values = [v + v * n for v in values]
-        return scale_by_group(values, self.optimizer.param_groups[: len(values)])
+        added = [as_float(read(g, "lr")) for g in groups[n_own : len(self._bases)]]
+        return scale_by_group(values, groups[:n_own]) + added
 
     def _closed(self, i: int, t: float) -> float:
         return self._closed_all(t)[i]
@@ -298,7 +311,11 @@ class TimmScheduler(ScheduleDriven):
             "noise_type": self.noise_type,
             "noise_std": self.noise_std,
             "noise_seed": self.noise_seed,
-            **{name: _plain(getattr(self, name)) for name in self._shape_args},
+            **{
+                name: _plain(getattr(self, name))
+                for name in self._shape_args
+                if not callable(getattr(self, name))  # timm keeps its own function
+            },
             "warmup_steps": self.warmup_steps,
         }
 
@@ -329,8 +346,8 @@ class TimmScheduler(ScheduleDriven):
 
     def _load_timm_state(self, st: Mapping[str, Any]) -> None:
         owner = type(self).__name__
-        mine = self._timm_state()
         names = ["t_in_epochs", "noise_pct", "noise_std", "noise_seed", *self._shape_args]
+        mine = {n: _plain(getattr(self, n)) for n in names}
         diffs = [
             f"{n}: {st[n]!r} -> {mine[n]!r}" for n in names if n in st and _plain(st[n]) != mine[n]
         ]
@@ -412,9 +429,13 @@ class CosineLRScheduler(_CyclesScheduler):
 
     Differences from timm (docs/hf-timm.md): it is a torch ``LRScheduler`` with
     ``get_last_lr()``, ``set_step()`` and plain-data, fingerprinted state; tensor
-    lrs are filled in place; arguments timm accepts but cannot run
-    (``cycle_mul < 1``, ``t_initial <= 0``, negative lrs) raise ``ValueError`` at
-    once; the "no effect" message is a ``UserWarning`` (timm logs it).
+    lrs are filled in place; ``t_initial <= 0`` and a negative ``lr_min`` (which
+    timm's assertions refuse) or ``warmup_lr_init`` raise ``ValueError`` naming the
+    argument, as does a negative or non-finite time; with ``cycle_mul < 1`` the
+    values are timm's until ``t_initial / (1 - cycle_mul)``, where timm's formula
+    fails (a math domain error) and lrplan raises ``ValueError``; the "no effect"
+    message is a ``UserWarning`` (timm logs it). A group added with
+    ``optimizer.add_param_group`` keeps its lr, as in timm.
 
     Example:
         >>> import torch
@@ -710,8 +731,9 @@ class WSDLRScheduler(TimmScheduler):
     defaults to ``warmup_t``); decay functions ``linear``, ``1-sqrt`` (default),
     ``cosine``, ``power``, ``exp`` or a callable ``fn(frac) -> factor``. The warmup
     is always a prefix. See :class:`lrplan.timm.TimmWSD` for the formula. With a
-    callable ``decay_fn`` the state records the callable's name only, so a resume
-    needs a scheduler built with the same callable.
+    callable ``decay_fn`` the state records the callable's name only (under
+    ``"lrplan"``), so a resume needs a scheduler built with the same callable; timm's
+    keys leave ``decay_fn`` out, so timm's scheduler keeps its own function.
 
     Example:
         >>> import torch

@@ -97,7 +97,12 @@ class _TimmShape(Schedule):
 class _TimmCycles(_TimmShape):
     """timm's restart cycles (SGDR): cycle ``i`` is ``t_initial * cycle_mul**i`` long,
     peaks at ``base * cycle_decay**i``, and after ``cycle_limit`` cycles the value is
-    ``lr_min``."""
+    ``lr_min``.
+
+    With ``cycle_mul < 1`` the cycles shrink and all of them, however many, end
+    before :math:`T_0/(1 - m)`; timm's cycle formula has no value from there on
+    (it takes the log of a number <= 0), so a time past the warmup that reaches it
+    raises ``ValueError`` (timm fails there too, with a math domain error)."""
 
     t_initial: float
     lr_min: float = 0.0
@@ -109,7 +114,7 @@ class _TimmCycles(_TimmShape):
         super().__post_init__()
         self._check("t_initial", lo=0, lo_open=True)
         self._check("lr_min", lo=0.0)
-        self._check("cycle_mul", lo=1.0)
+        self._check("cycle_mul", lo=0.0, lo_open=True)
         self._check("cycle_decay", lo=0.0)
         object.__setattr__(
             self, "cycle_limit", check_int(self.owner, "cycle_limit", self.cycle_limit, lo=0)
@@ -118,7 +123,34 @@ class _TimmCycles(_TimmShape):
     def _cycle(self, t_c: Any, t_i: Any, lr_max: Any, xp: Ops) -> Any:
         raise NotImplementedError
 
+    def _log_arg(self, t: Any) -> Any:
+        """timm's log argument :math:`1 - t(1 - m)/T_0`, <= 0 from :math:`T_0/(1-m)` on."""
+        return 1 - t / self.t_initial * (1 - self.cycle_mul)
+
+    def _check_defined(self, t: Any, xp: Ops) -> None:
+        """Raise where timm's formula has no value: past the warmup, ``cycle_mul < 1`` and
+        :math:`t' \\ge T_0/(1-m)`."""
+        if self.cycle_mul >= 1:
+            return
+        tp = xp.maximum(t - self.warmup_t, 0.0 * t) if self.warmup_prefix else t
+        bad = np.logical_and(np.asarray(t) >= self.warmup_t, np.asarray(self._log_arg(tp)) <= 0)
+        if np.any(bad):
+            first = float(np.min(np.asarray(t, dtype=float)[bad]))
+            where = " after the warmup" if self.warmup_prefix else ""
+            raise ValueError(
+                f"{self.owner}: with cycle_mul={self.cycle_mul} < 1 every cycle ends before "
+                f"t_initial / (1 - cycle_mul) = {self.t_initial / (1 - self.cycle_mul):g}{where}, "
+                f"where timm's cycle formula has no value (timm fails with a math domain "
+                f"error); got t={first:g}"
+            )
+
+    def _at(self, t: Any, xp: Ops) -> Any:
+        self._check_defined(t, xp)
+        return super()._at(t, xp)
+
     def _after(self, t: Any, xp: Ops) -> Any:
+        if self.cycle_mul < 1:  # only warmup times (value unused) can be out of the domain
+            t = xp.where(self._log_arg(t) > 0, t, 0.0 * t)
         i, t_i, t_c = timm_cycle(t, self.t_initial, self.cycle_mul, xp)
         lr_max = self.base * xp.power(self.cycle_decay, i)
         value = self._cycle(t_c, t_i, lr_max, xp)
@@ -216,6 +248,8 @@ class TimmTanh(_TimmCycles):
         self._check("ub")
         if not self.lb < self.ub:
             raise ValueError(f"{self.owner}: lb must be < ub, got lb={self.lb}, ub={self.ub}")
+        if self.warmup_t:
+            self._warmup_target()  # timm computes it at construction (and fails where it does)
 
     def _cycle(self, t_c: Any, t_i: Any, lr_max: Any, xp: Ops) -> Any:
         return timm_tanh(t_c, t_i, lr_max, self.lr_min, self.lb, self.ub, xp)
@@ -223,6 +257,7 @@ class TimmTanh(_TimmCycles):
     def _warmup_target(self) -> float:
         if self.warmup_prefix:
             return self.base
+        self._check_defined(float(self.warmup_t), SCALAR)
         return float(self._after(float(self.warmup_t), SCALAR))
 
 
