@@ -14,7 +14,7 @@ from typing import Any
 import numpy as np
 import pytest
 import torch
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 
 import lrplan as lp
@@ -108,6 +108,49 @@ def test_cosine_matches_transformers_including_past_the_end(w: int, n: int, c: f
 def test_cosine_with_restarts_matches_transformers(w: int, n: int, c: int) -> None:
     a, b = _run_both("cosine_with_restarts", w, n, {"num_cycles": c})
     _assert_same("cosine_with_restarts", a, b, (w, n, c))
+
+
+@SETTINGS
+@given(w=warm, n=st.integers(min_value=1, max_value=120), c=st.integers(min_value=0, max_value=9))
+def test_cosine_with_restarts_lists_the_restarts_transformers_makes(w: int, n: int, c: int) -> None:
+    """Each step where transformers' lr jumps back up has a listed restart just before it
+    (in ``(step - 1, step]``), and each listed restart before the last step is such a
+    jump. (Cycles of 2 steps or more: one restart per step at most.)"""
+    assume(n - w >= 2 * c)
+    from transformers import get_cosine_with_hard_restarts_schedule_with_warmup as hf_restarts
+
+    ref = hf_restarts(_twin((1.0,), 1.0), w, n, num_cycles=c).lr_lambdas[0]
+    s = lp.hf_schedule(
+        "cosine_with_restarts", num_warmup_steps=w, num_training_steps=n, num_cycles=c
+    )
+    listed = s.boundaries(until=max(n, w) + 10)
+    jumps = {t for t in range(w + 1, n) if ref(t) > ref(t - 1)}
+    restarts = [b for b in listed if b not in (float(w), float(n)) and b <= n - 1]
+    assert {math.ceil(b) for b in restarts} == jumps, (listed, sorted(jumps))
+    assert s.boundaries() == listed
+
+
+def test_cosine_with_restarts_boundaries_golden() -> None:
+    s = lp.load("cosine_with_restarts(num_warmup_steps=10, num_training_steps=100, num_cycles=3)")
+    assert s.boundaries(until=100) == [10.0, 40.0, 70.0, 100.0]
+    assert s.boundaries(until=55) == [10.0, 40.0]
+    assert [s(t) for t in (40, 70)] == [1.0, 1.0] and s(39) < 0.01 and s(69) < 0.01
+    # 13 cycles in 92 steps: k * 92 / 13 often rounds a float before or after the time
+    # the formula restarts at. Each listed time is the first with the new cycle, as the
+    # formula computes it (one float earlier is still the old cycle).
+    dense = lp.hf_schedule(
+        "cosine_with_restarts", num_warmup_steps=0, num_training_steps=92, num_cycles=13
+    )
+    listed = dense.boundaries()
+    assert len(listed) == 13 and listed[-1] == 92.0
+    for b in listed[:-1]:
+        assert dense(b) > 0.999 and dense(math.nextafter(b, 0.0)) < 1e-3, b
+    many = lp.hf_schedule(
+        "cosine_with_restarts", num_warmup_steps=0, num_training_steps=10, num_cycles=1e12
+    )
+    with pytest.raises(ValueError, match="boundaries"):
+        many.boundaries(until=10)
+    assert len(many.boundaries()) == 501  # the first 500 restarts and the end
 
 
 @SETTINGS
@@ -732,3 +775,66 @@ def test_the_repr_of_a_transformers_schedule_is_a_spec_that_rebuilds_it() -> Non
         s = lp.hf_schedule(name, num_warmup_steps=10, num_training_steps=100, **kw)
         assert repr(s).startswith(f"{name}(num_warmup_steps=10, num_training_steps=100")
         assert lp.load(repr(s)) == s, name
+
+
+def test_the_repr_parses_back_with_numpy_arguments() -> None:
+    """numpy numbers are written as plain Python numbers, which a spec can parse."""
+    s = lp.hf_schedule(
+        "cosine_with_min_lr",
+        num_warmup_steps=np.int64(2),
+        num_training_steps=np.int32(10),
+        min_lr_rate=np.float32(0.1),
+        base_lr=np.float64(0.5),
+    )
+    assert "np." not in repr(s)
+    assert lp.load(repr(s)) == s
+    wsd = lp.hf_schedule(
+        "warmup_stable_decay",
+        num_warmup_steps=np.int64(2),
+        num_training_steps=20,
+        num_decay_steps=np.int64(5),
+        decay_type=np.str_("linear"),
+    )
+    assert "np." not in repr(wsd) and lp.load(repr(wsd)) == wsd
+
+
+def test_resume_across_spellings_of_one_transformers_schedule() -> None:
+    """The repr text is no part of the checkpoint: get_scheduler and the get_* function,
+    with Python or numpy numbers, resume each other's checkpoints."""
+
+    def opt() -> torch.optim.Optimizer:
+        return torch.optim.SGD([torch.nn.Parameter(torch.zeros(1))], lr=0.1)
+
+    o1 = opt()
+    saved = lp.get_cosine_schedule_with_warmup(o1, 10, 100)
+    for _ in range(20):
+        o1.step()
+        saved.step()
+    state = saved.state_dict()
+    for make in (
+        lambda o: lp.get_scheduler("cosine", o, num_warmup_steps=10, num_training_steps=100),
+        lambda o: lp.get_cosine_schedule_with_warmup(o, np.int64(10), np.int64(100)),
+        lambda o: lp.get_scheduler(
+            "cosine",
+            o,
+            np.int64(10),
+            100,
+            scheduler_specific_kwargs={"num_cycles": np.float64(0.5)},
+        ),
+    ):
+        o2 = opt()
+        other = make(o2)
+        with warnings.catch_warnings():
+            warnings.simplefilter("error")
+            other.load_state_dict(state)  # no ValueError, no warning
+        assert other.last_epoch == 20
+        for _ in range(5):
+            o1.step()
+            saved.step()
+            o2.step()
+            other.step()
+            assert _lrs(o2) == _lrs(o1)
+        # put the first scheduler back where the state was taken
+        o1 = opt()
+        saved = lp.get_cosine_schedule_with_warmup(o1, 10, 100)
+        saved.load_state_dict(state)

@@ -374,6 +374,16 @@ def test_join_clock_restarts_at_boundaries() -> None:
     assert 10 in s.boundaries() and 30 in s.boundaries()
 
 
+def test_join_lists_each_switch_once_with_until() -> None:
+    """A phase's boundary at its own end is the switch: ``0.03 + (0.29 - 0.03)`` is
+    0.29000000000000004, which must not be listed beside the switch at 0.29."""
+    inner = lp.Linear(steps=0.29 - 0.03, after="restart")  # restarts at its own end
+    s = lp.Join(schedules=(lp.Constant(value=0.5), inner, lp.Constant()), boundaries=(0.03, 0.29))
+    assert 0.03 + inner.boundaries(until=1)[0] != 0.29  # the rounding this is about
+    assert s.boundaries(until=1) == [0.03, 0.29]
+    assert s.boundaries(until=0.2) == [0.03]
+
+
 def test_then_flattens_and_uses_absolute_times() -> None:
     a = lp.Constant(value=0.1)
     b = lp.Linear(steps=5)
@@ -944,6 +954,16 @@ def _nodes(s: lp.Schedule) -> list[lp.Schedule]:
     return out
 
 
+def _one_cycle_class_schedules() -> tuple[lp.Schedule, ...]:
+    """The schedules of :class:`lrplan.OneCycleLR` (lr and momentum), as its checkpoints
+    save them."""
+    import torch
+
+    opt = torch.optim.SGD([torch.nn.Parameter(torch.zeros(1))], lr=0.1, momentum=0.9)
+    sched = lp.OneCycleLR(opt, max_lr=1.0, total_steps=100)
+    return (*sched.schedules, sched._momentum_schedule(0))
+
+
 def test_every_registered_config_type_round_trips() -> None:
     """Each ``"type"`` in the config registry is built, round-tripped and compared.
 
@@ -955,10 +975,16 @@ def test_every_registered_config_type_round_trips() -> None:
     from lrplan.timm import TimmCosine, TimmMultiStep, TimmPoly, TimmStep, TimmTanh, TimmWSD
 
     samples: list[lp.Schedule] = [
-        lp.hf_schedule("cosine_with_restarts", num_warmup_steps=10, num_training_steps=100,
-                       num_cycles=2),
-        lp.hf_schedule("warmup_stable_decay", num_warmup_steps=10, num_training_steps=100,
-                       num_decay_steps=20, decay_type="1-sqrt"),
+        lp.hf_schedule(
+            "cosine_with_restarts", num_warmup_steps=10, num_training_steps=100, num_cycles=2
+        ),
+        lp.hf_schedule(
+            "warmup_stable_decay",
+            num_warmup_steps=10,
+            num_training_steps=100,
+            num_decay_steps=20,
+            decay_type="1-sqrt",
+        ),
         TimmCosine(base=0.1, t_initial=50, cycle_limit=3, warmup_t=5),
         TimmTanh(base=0.1, t_initial=50, lb=-6.0, ub=4.0, warmup_t=3),
         TimmPoly(base=0.1, t_initial=50, power=2.0, cycle_limit=2),
@@ -966,6 +992,11 @@ def test_every_registered_config_type_round_trips() -> None:
         TimmMultiStep(base=0.1, decay_t=(10, 20), decay_rate=0.5),
         TimmWSD(base=0.1, t_initial=100, decay_t=20, decay_fn="cosine", warmup_t=5),
         lp.Cosine(steps=lp.fraction(1)),
+        parse_spec("OneCycleLR(max_lr=1.0, total_steps=100)"),
+        parse_spec(
+            "OneCycleLR(max_lr=0.5, total_steps=50, three_phase=True, anneal_strategy='linear')"
+        ),
+        *_one_cycle_class_schedules(),
     ]
     for text in _gallery_specs():
         s = parse_spec(text)

@@ -232,6 +232,50 @@ def test_time_scale_golden_and_staircase() -> None:
         lp.TimeScale(schedule=inner, factor=2, staircase=1)  # type: ignore[arg-type]
 
 
+def test_staircase_boundaries_list_every_per_step_change() -> None:
+    """With ``staircase``, the value moves at ``k * factor`` wherever ``s(k) != s(k-1)``."""
+    stair = lp.TimeScale(schedule=lp.Linear(steps=10), factor=100, staircase=True)
+    assert stair.boundaries(until=1000) == [100.0 * k for k in range(1, 11)]
+    assert stair.boundaries(until=450) == [100.0, 200.0, 300.0, 400.0]
+    assert stair.boundaries(until=1e9) == stair.boundaries(until=1000)  # constant after 10
+    assert stair.boundaries() == []  # without until: the schedule's own list only
+    drops = lp.per_iteration(lp.MultiStep(milestones=(3, 5)), 10, staircase=True)
+    assert drops.boundaries(until=100) == drops.boundaries() == [30.0, 50.0]
+    # A change between two steps shows at the next step, where the staircase moves.
+    late = lp.TimeScale(schedule=lp.MultiStep(milestones=(2.5,)), factor=10, staircase=True)
+    assert late.boundaries() == late.boundaries(until=100) == [30.0]
+    # Bounded: an endless schedule asked for ten million steps is refused.
+    endless = lp.TimeScale(schedule=lp.Exponential(gamma=0.9), factor=1, staircase=True)
+    with pytest.raises(ValueError, match="boundaries"):
+        endless.boundaries(until=1e7)
+    tiny = lp.TimeScale(schedule=lp.Exponential(gamma=0.9), factor=5e-324, staircase=True)
+    with pytest.raises(ValueError, match="boundaries"):  # until / factor overflows to inf
+        tiny.boundaries(until=1)
+
+
+@settings(max_examples=40, deadline=None)
+@given(
+    factor=st.floats(min_value=0.3, max_value=50),
+    inner=st.sampled_from(
+        [lp.Cosine(steps=7), lp.Step(step_size=2, gamma=0.5), lp.Linear(steps=5, after="restart")]
+    ),
+    until=st.floats(min_value=0, max_value=400),
+)
+def test_staircase_boundaries_are_where_it_jumps(
+    factor: float, inner: lp.Schedule, until: float
+) -> None:
+    """Each listed time is the first float with the new value, and no jump is missing."""
+    stair = lp.TimeScale(schedule=inner, factor=factor, staircase=True)
+    listed = stair.boundaries(until=until)
+    for x in listed:
+        assert 0 < x <= until
+        assert stair(x) != stair(np.nextafter(x, 0.0)), x
+    steps = range(1, math.floor(until / factor) + 1)
+    changes = [k for k in steps if inner(k) != inner(k - 1) and k * factor <= until]
+    assert len(listed) >= len(changes)
+    assert len(listed) <= len(changes) + 1  # k * factor may round just past until
+
+
 def test_per_iteration_staircase_matches_torch_stepped_per_epoch() -> None:
     """Per-iteration stepping of a per-epoch plan reproduces torch stepped once per epoch."""
     spe = 7

@@ -236,6 +236,25 @@ def test_one_cycle_linear_last_step_is_never_negative() -> None:
     )
 
 
+def test_one_cycle_resumes_into_a_longer_run_with_keep_fraction() -> None:
+    """The saved OneCycleLR config rebuilds (config type ``torch_one_cycle``), so a
+    checkpoint taken halfway through 100 steps resumes halfway through 200."""
+    a_opt = make_optimizer([0.1])
+    a = lrplan.OneCycleLR(a_opt, max_lr=1.0, total_steps=100)
+    for _ in range(50):
+        a_opt.step(), a.step()
+    b_opt = make_optimizer([0.1])
+    b = lrplan.OneCycleLR(b_opt, max_lr=1.0, total_steps=200)
+    b.load_state_dict(a.state_dict(), on_config_change="keep_fraction")
+    assert b.last_epoch == 100
+    c_opt = make_optimizer([0.1])
+    c = lrplan.OneCycleLR(c_opt, max_lr=1.0, total_steps=200)
+    for _ in range(100):
+        c_opt.step(), c.step()
+    assert b_opt.param_groups[0]["lr"] == c_opt.param_groups[0]["lr"]
+    assert b_opt.param_groups[0]["momentum"] == c_opt.param_groups[0]["momentum"]
+
+
 # --------------------------------------------------------------------------- compositions
 
 

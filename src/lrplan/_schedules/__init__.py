@@ -96,12 +96,14 @@ SPEC_FUNCTIONS: tuple[Callable[..., Any], ...] = (
 
 def _spec_names() -> dict[str, Callable[..., Any]]:
     """Every schedule class of this package in the config registry, by class name (all
-    but :class:`Unbound`, which records a call rather than making one), then
-    :data:`SPEC_FUNCTIONS`."""
+    but :class:`Unbound`, which records a call rather than making one, and the private
+    classes, registered for configs only), then :data:`SPEC_FUNCTIONS`."""
     names: dict[str, Callable[..., Any]] = {
         cls.__name__: cls
         for cls in registry().values()
-        if cls.__module__.startswith(f"{__name__}.") and cls is not Unbound
+        if cls.__module__.startswith(f"{__name__}.")
+        and cls is not Unbound
+        and not cls.__name__.startswith("_")
     }
     names.update((fn.__name__, fn) for fn in SPEC_FUNCTIONS)
     return names

@@ -460,14 +460,16 @@ class Join(Schedule):
                 out.update(start + b for b in s.boundaries())
             return sorted(out)
         u = check_until("Join", until)
-        # With ``until``, each phase lists only its own boundaries (up to where it ends).
+        # With ``until``, each phase lists only its own boundaries, before its end: the
+        # switch there is listed already (``start + b`` for ``b`` at the phase's end may
+        # round to a float beside the switch, a near-duplicate).
         out = {b for b in self.switches if b <= u}
         ends = (*starts[1:], math.inf)
         for start, end, s in zip(starts, ends, self.schedules, strict=True):
             if start > u:
                 break
             inner = s.boundaries(until=min(u, end) - start)
-            out.update(x for b in inner if (x := start + b) <= u)
+            out.update(x for b in inner if b < end - start and (x := start + b) <= u)
         return sorted(out)
 
     def to_config(self) -> dict[str, Any]:

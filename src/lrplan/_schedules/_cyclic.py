@@ -384,8 +384,20 @@ class _TorchPhases(Schedule):
     floored at 0: torch's linear extrapolation at ``t = total`` can be negative.
     Unreachable phases are dropped and a reachable phase of length 0 is rejected
     (torch divides by zero there).
+
+    It is registered (config type ``"torch_one_cycle"``) so that a checkpoint's saved
+    config rebuilds (``on_config_change="keep_fraction"``); it is no spec name.
+
+    Reference: torch ``OneCycleLR``; L. N. Smith & N. Topin, *Super-Convergence*, 2017.
+
+    Example:
+        >>> from lrplan._schedules._cyclic import _TorchPhases
+        >>> s = _TorchPhases(ends=(2.0, 9.0), levels=(0.1, 1.0, 0.0), anneal="linear", total=10)
+        >>> [round(s(t), 3) for t in (0, 1, 2, 9)]
+        [0.1, 0.55, 1.0, 0.0]
     """
 
+    type_name: ClassVar[str] = "torch_one_cycle"
     ends: tuple[float, ...]
     levels: tuple[float, ...]
     anneal: str
@@ -393,6 +405,15 @@ class _TorchPhases(Schedule):
 
     def __post_init__(self) -> None:
         owner = "OneCycleLR"
+        # Numbers keep their type (an int end stays an int), so fingerprints of saved
+        # configs do not change when a config is rebuilt.
+        for name in ("ends", "levels"):
+            seq = getattr(self, name)
+            if isinstance(seq, str) or not isinstance(seq, tuple | list):
+                raise TypeError(f"{owner}: {name} must be a sequence of numbers, got {seq!r}")
+            checked = tuple(check_real(owner, f"{name}[{i}]", v) for i, v in enumerate(seq))
+            object.__setattr__(self, name, checked)
+        object.__setattr__(self, "total", check_int(owner, "total_steps", self.total, lo=1))
         if len(self.levels) != len(self.ends) + 1:
             raise ValueError(f"{owner}: need one more level than phase ends")
         if self.anneal not in ANNEAL_KINDS:
@@ -434,15 +455,6 @@ class _TorchPhases(Schedule):
 
     def _phase_value(self, a: float, b: float, start: float, length: float, xp: Ops, t: Any) -> Any:
         return _anneal(self.anneal, a, b, (t - start) / length, xp)
-
-    def to_config(self) -> dict[str, Any]:
-        return {
-            "type": "torch_one_cycle",
-            "ends": list(self.ends),
-            "levels": list(self.levels),
-            "anneal": self.anneal,
-            "total": self.total,
-        }
 
     @property
     def duration(self) -> float | None:

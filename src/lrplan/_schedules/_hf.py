@@ -34,12 +34,15 @@ from __future__ import annotations
 
 import dataclasses
 import enum
+import math
+import numbers
 import warnings
 from collections.abc import Mapping
 from typing import Any, ClassVar
 
 from ._catalogue import InverseSqrt
-from ._core import Constant, Join, Schedule, check_until
+from ._core import Constant, Join, Schedule, check_boundary_count, check_until
+from ._cyclic import MAX_LISTED_RESTARTS
 from ._ops import Ops
 from ._shapes import Cosine, FiniteShape, Linear, Polynomial
 from ._timemaps import Shift
@@ -132,6 +135,42 @@ class _HFHardRestarts(Schedule):
     def duration(self) -> float | None:
         return self.steps
 
+    def _restart(self, k: int) -> float:
+        """The first time ``t`` whose progress ``c * (t / steps)`` (computed as in
+        :meth:`_at`) reaches ``k``: where the value really jumps back to 1."""
+        t = k * self.steps / self.cycles
+        while self.cycles * (t / self.steps) < k:
+            t = math.nextafter(t, math.inf)
+        while t > 0 and self.cycles * (math.nextafter(t, 0.0) / self.steps) >= k:
+            t = math.nextafter(t, 0.0)
+        return t
+
+    def boundaries(self, until: float | None = None) -> list[float]:
+        """The restarts (the jumps back to 1) before ``steps``: ``k * steps / cycles``,
+        or the float beside it where the rounded progress of :meth:`_at` restarts.
+
+        Without ``until``: the first :data:`~lrplan._schedules._cyclic.MAX_LISTED_RESTARTS`
+        at most. The end (``steps``, where the value drops to 0 for good) is the end of
+        the run, which the run lists.
+
+        Example:
+            >>> from lrplan._schedules._hf import _HFHardRestarts
+            >>> _HFHardRestarts(steps=100, cycles=4).boundaries()
+            [25.0, 50.0, 75.0]
+            >>> _HFHardRestarts(steps=90, cycles=3).boundaries()  # 29.99...96 / 90 rounds up
+            [29.999999999999996, 59.99999999999999]
+        """
+        restarts = math.ceil(self.cycles) - 1  # k < cycles: restart k is before steps
+        u = self.steps
+        if until is None:
+            count = min(restarts, MAX_LISTED_RESTARTS)
+        else:
+            u = min(u, check_until("cosine_with_restarts", until))
+            reached = self.cycles * (u / self.steps)
+            check_boundary_count("cosine_with_restarts", min(restarts, reached), u)
+            count = min(restarts, math.floor(max(reached, 0.0)))
+        return [x for k in range(1, count + 1) if (x := self._restart(k)) <= u and x < self.steps]
+
 
 @dataclasses.dataclass(frozen=True, kw_only=True, repr=False)
 class _HFOneMinusSqrt(FiniteShape):
@@ -195,8 +234,10 @@ class _HFRun(Schedule):
     schedule: Schedule
     steps: float
     #: the transformers call it was built from, as a spec (``cosine(num_warmup_steps=...)``);
-    #: it is the repr, so ``lrplan show`` prints what can be pasted back. Two spellings
-    #: of one schedule (a keyword or scheduler_specific_kwargs) stay equal.
+    #: it is the repr, so ``lrplan show`` prints what can be pasted back. It is text for
+    #: people only: two spellings of one schedule (a keyword or scheduler_specific_kwargs,
+    #: ``get_scheduler`` or a ``get_*`` function) stay equal, and it is left out of
+    #: :meth:`to_config`, so it is no part of a checkpoint's fingerprint either.
     call: str = dataclasses.field(default="", compare=False)
 
     def __post_init__(self) -> None:
@@ -209,6 +250,10 @@ class _HFRun(Schedule):
 
     def __repr__(self) -> str:
         return self.call or super().__repr__()
+
+    def to_config(self) -> dict[str, Any]:
+        # ``call`` is left out: it describes the values, it does not define them.
+        return {"type": self.type_name, "schedule": self.schedule.to_config(), "steps": self.steps}
 
     def _at(self, t: Any, xp: Ops) -> Any:
         return self.schedule._at(t, xp)
@@ -408,8 +453,18 @@ def hf_schedule(
         "base_lr": base_lr,
         **kw,
     }
-    args = ", ".join(f"{k}={v!r}" for k, v in given.items() if v is not None)
+    args = ", ".join(f"{k}={_spec_value(v)!r}" for k, v in given.items() if v is not None)
     return _HFRun(schedule=shape, steps=n, call=f"{name}({args})")
+
+
+def _spec_value(value: Any) -> Any:
+    """``value`` as the plain Python number or str a spec writes (``np.int64(2)`` -> ``2``),
+    so that the call text always parses back; anything else is left as it is."""
+    if isinstance(value, bool) or not isinstance(value, numbers.Real | str):
+        return value
+    if isinstance(value, str):
+        return str(value)
+    return int(value) if isinstance(value, numbers.Integral) else float(value)
 
 
 def _multipliers(

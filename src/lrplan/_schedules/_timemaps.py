@@ -14,6 +14,8 @@ import math
 import sys
 from typing import Any, ClassVar
 
+import numpy as np
+
 from ._core import (
     Join,
     Schedule,
@@ -166,13 +168,52 @@ class TimeScale(_TimeMap):
         return None if d is None else d * self.factor
 
     def boundaries(self, until: float | None = None) -> list[float]:
-        # A boundary scaled past the float range is no boundary: keep finite ones only.
-        if until is None:
-            inner = self.schedule.boundaries()
-            return [x for b in inner if math.isfinite(x := b * self.factor)]
-        u = check_until("TimeScale", until)
-        inner = self.schedule.boundaries(until=u / self.factor)
-        return [x for b in inner if math.isfinite(x := b * self.factor) and x <= u]
+        """The schedule's boundaries, scaled by ``factor``.
+
+        With ``staircase``, a change shows at the start of the step ``k`` after it
+        (at ``k * factor``, the first time with ``floor(t / factor) == k``). With
+        ``until``, every ``k * factor <= until`` where the value changes
+        (``s(k) != s(k - 1)``) is listed too: the per-epoch drops. Without
+        ``until``, only the schedule's own boundaries are (pass ``until`` to see
+        every drop).
+
+        Example:
+            >>> import lrplan as lp
+            >>> s = lp.TimeScale(schedule=lp.MultiStep(milestones=(2.5,)), factor=100,
+            ...                  staircase=True)
+            >>> s.boundaries(), s.boundaries(until=1_000)
+            ([300.0], [300.0])
+            >>> lp.TimeScale(schedule=lp.Linear(steps=3), factor=100,
+            ...              staircase=True).boundaries(until=1_000)
+            [100.0, 200.0, 300.0]
+        """
+        u = math.inf if until is None else check_until("TimeScale", until)
+        inner = self.schedule.boundaries(until=None if until is None else u / self.factor)
+        if not self.staircase:
+            # A boundary scaled past the float range is no boundary: keep finite ones only.
+            return [x for b in inner if math.isfinite(x := b * self.factor) and x <= u]
+        steps = {math.ceil(b) for b in inner if 0 < b < math.inf}
+        if until is not None and u >= self.factor:
+            reach = u / self.factor  # the steps ``until`` reaches (may overflow to inf)
+            d = self.schedule.duration
+            if d is not None and math.isfinite(d):  # constant after its end
+                reach = min(reach, math.ceil(d))
+            check_boundary_count("TimeScale", reach, u)
+            ks = np.arange(math.floor(reach) + 1, dtype=np.float64)
+            v = self.schedule.values(ks if d is None else np.minimum(ks, d))
+            steps.update(int(k) for k in ks[1:][v[1:] != v[:-1]])
+        return [x for x in self._step_starts(sorted(steps)) if math.isfinite(x) and x <= u]
+
+    def _step_starts(self, ks: list[int]) -> list[float]:
+        """For each step ``k``, the first time ``t`` whose ``t / factor`` (computed as
+        :meth:`_inner` computes it) reaches ``k``: where the staircase really moves."""
+        k = np.asarray(ks, dtype=np.float64)
+        t = k * self.factor
+        while (low := t / self.factor < k).any():
+            t = np.where(low, np.nextafter(t, np.inf), t)
+        while (high := (t > 0) & (np.nextafter(t, 0.0) / self.factor >= k)).any():
+            t = np.where(high, np.nextafter(t, 0.0), t)
+        return [float(x) for x in t]
 
 
 def per_iteration(
