@@ -6,6 +6,7 @@ import io
 import json
 import math
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -594,6 +595,57 @@ def test_demo_takes_key_for_a_multi_key_plan(
     assert main(argv) == 0  # --key lr by default: the plan's lr schedule drives the lr
     assert "under Cosine(steps=48)" in capsys.readouterr().out
     assert main([*argv, "--key", "dampening"]) == 2
+
+
+@pytest.mark.parametrize(
+    ("spec", "key", "said"),
+    [
+        ("Cosine(steps=100)", "momentum", "gives 1 at step 0"),  # was a ZeroDivisionError
+        ("Constant(value=1.5)", "momentum", "gives 1.5 at step 0"),  # trained silently
+        ("Constant(value=1)", "betas[1]", "gives 1 at step 0"),
+        # 0.9 + 0.3 t / 96 reaches 1 at t = 32, inside the 96-step run
+        ("Linear(steps=96, start=0.9, end=1.2)", "betas[0]", "gives 1 at step 32"),
+    ],
+)
+def test_demo_refuses_betas_outside_0_1_before_training(
+    spec: str, key: str, said: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    out = tmp_path / "demo.png"
+    argv = ["demo", "--schedule", spec, "--key", key, "--epochs", "2", "-q", "-o", str(out)]
+    assert main(argv) == 2
+    err = capsys.readouterr().err
+    assert err.startswith(f"lrplan: error: --key {key} (AdamW's ")
+    assert "must lie in [0, 1) at every step of the run" in err and said in err
+    assert "Traceback" not in err and not out.exists()  # refused before any training
+    with pytest.raises(ValueError, match=rf"key '{re.escape(key)}' .*\[0, 1\)"):
+        _demo.run_demo(epochs=2, out=None, progress=False, key=key, schedule=lp.load(spec))
+
+
+def test_demo_key_ranges_accept_their_edges() -> None:
+    _demo.check_key_values("momentum", lp.Constant(value=0.0), 96)  # beta 0 is AdamW's edge
+    _demo.check_key_values("betas[1]", lp.Constant(value=0.999999), 96)
+    _demo.check_key_values("lr", lp.Constant(value=50.0), 96)  # multipliers: no upper bound
+    _demo.check_key_values("weight_decay", lp.Constant(value=0.0), 96)
+    # Only the run's steps count: 1 at step 96 is never trained with.
+    _demo.check_key_values("momentum", lp.Linear(steps=96, start=0.9, end=1.0), 96)
+    with pytest.raises(ValueError, match="at step 96"):
+        _demo.check_key_values("momentum", lp.Linear(steps=96, start=0.9, end=1.0), 97)
+
+
+def test_steps_help_says_what_the_default_range_does(capsys: pytest.CaptureFixture[str]) -> None:
+    from lrplan._plot import default_range
+
+    assert main(["plot", "--help"]) == 0
+    text = " ".join(capsys.readouterr().out.split())
+    said = (
+        "a schedule that never ends is drawn past its first four boundaries (a few cycles), "
+        "or over 1000 steps at least when it has fewer"
+    )
+    assert said in text
+    # What it says: a periodic schedule gets its cycles only (less than 1000 steps here),
+    # one with fewer boundaries gets 1000 steps at least.
+    assert default_range({"c": lp.Cyclic(start=0.1, step_size_up=10, step_size_down=5)})[0] == 36
+    assert default_range({"e": lp.Exponential(gamma=0.99)})[0] == 1000
 
 
 def test_show_picks_a_key_from_a_multi_key_config(

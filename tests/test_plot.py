@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import copy
 import math
 import sys
+import warnings
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pytest
@@ -12,6 +15,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 import lrplan as lp
+import sched_cases
 from lrplan._plot import (
     MAX_FIGURE_POINTS,
     Units,
@@ -699,3 +703,181 @@ def test_more_boundaries_than_listed_are_not_drawn_but_said() -> None:
     assert len(x) == 1001  # every step, no per-boundary points
     chart = terminal_chart({"s": s}, 1000, width=50, height=10, color=False)
     assert len(chart.splitlines()) == 10 and "┊" not in chart  # no boundary lines drawn
+
+
+# --------------------------------------------------------------------------- plot == stepping
+
+
+def _drawn(ax: object, n: int) -> list[np.ndarray]:
+    """Each drawn curve's value at steps 0..n (a boundary's later sample is its value)."""
+    out = []
+    for line in ax.lines:  # type: ignore[attr-defined]
+        x, y = (np.asarray(v, dtype=np.float64) for v in line.get_data())
+        if len(set(x)) < 2:  # the current step's dot and line, a boundary's line
+            continue
+        out.append(y[np.searchsorted(x, np.arange(n + 1), side="right") - 1])
+    return out
+
+
+def _stepped(sched: object, n: int) -> np.ndarray:
+    """Each group's value of the drawn key over steps 0..n of a deep copy (torch's own
+    numbers), stopping where a step raises."""
+    from lrplan._groups import read_floats
+
+    twin = copy.deepcopy(sched)
+    groups = twin.optimizer.param_groups  # type: ignore[attr-defined]
+    key = str(getattr(sched, "key", "lr"))
+    rows = [read_floats(groups, key)]
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        for _ in range(n):
+            try:
+                twin.step()  # type: ignore[attr-defined]
+            except ValueError:
+                break
+            rows.append(read_floats(groups, key))
+    return np.asarray(rows).T
+
+
+def _assert_plot_is_stepping(sched: object, steps: int | None = None) -> object:
+    ax = lp.plot(sched, ax=_axes(), steps=steps)
+    n = int(ax.get_xlim()[1]) if steps is None else steps
+    (drawn,) = _drawn(ax, n)  # one group, so one curve, in lr
+    (expected,) = _stepped(sched, n)
+    np.testing.assert_allclose(drawn[: len(expected)], expected, rtol=1e-9, atol=1e-15)
+    return ax
+
+
+def _representative_schedulers() -> list[tuple[str, Any]]:
+    import torch
+
+    import lrplan.timm
+
+    def opt() -> torch.optim.Optimizer:
+        return torch.optim.SGD(torch.nn.Linear(2, 1).parameters(), lr=0.1, momentum=0.9)
+
+    o = [opt() for _ in range(16)]
+    return [
+        (
+            "GradualWarmupScheduler+CosineAnnealingLR",  # the reviewer's case
+            lp.GradualWarmupScheduler(
+                o[0],
+                multiplier=4,
+                total_epoch=5,
+                after_scheduler=lp.CosineAnnealingLR(o[0], T_max=40),
+            ),
+        ),
+        ("GradualWarmupScheduler", lp.GradualWarmupScheduler(o[1], multiplier=2, total_epoch=5)),
+        ("Warmup+StepLR", lp.Warmup(lp.StepLR(o[2], step_size=7, gamma=0.5), steps=4)),
+        (
+            "Warmup+torch ExponentialLR",
+            lp.Warmup(torch.optim.lr_scheduler.ExponentialLR(o[3], gamma=0.9), steps=3, start=0.1),
+        ),
+        ("Warmup+OneCycleLR", lp.Warmup(lp.OneCycleLR(o[4], max_lr=1.0, total_steps=30), steps=5)),
+        (
+            "SequentialLR",
+            lp.SequentialLR(
+                o[5],
+                [lp.LinearLR(o[5], start_factor=0.1, total_iters=5), lp.StepLR(o[5], step_size=10)],
+                milestones=[5],
+            ),
+        ),
+        (
+            "ChainedScheduler",
+            lp.ChainedScheduler([lp.StepLR(o[6], step_size=4), lp.ExponentialLR(o[6], gamma=0.95)]),
+        ),
+        ("timm CosineLRScheduler", lrplan.timm.CosineLRScheduler(o[7], t_initial=20, warmup_t=3)),
+        (
+            "timm CosineLRScheduler with noise",  # the reviewer's case
+            lrplan.timm.CosineLRScheduler(o[8], t_initial=20, noise_range_t=(5, 30), noise_pct=0.5),
+        ),
+        (
+            "timm StepLRScheduler with noise",
+            lrplan.timm.StepLRScheduler(o[9], decay_t=5, noise_range_t=2, noise_pct=0.3),
+        ),
+        ("HF cosine", lp.get_scheduler("cosine", o[10], num_warmup_steps=5, num_training_steps=40)),
+        ("OneCycleLR", lp.OneCycleLR(o[11], max_lr=1.0, total_steps=50)),
+        ("CyclicLR", lp.CyclicLR(o[12], base_lr=0.01, max_lr=0.1, step_size_up=5)),
+        ("CosineAnnealingWarmRestarts", lp.CosineAnnealingWarmRestarts(o[13], T_0=10)),
+        ("torch OneCycleLR", torch.optim.lr_scheduler.OneCycleLR(o[14], max_lr=1, total_steps=60)),
+        ("torch CosineAnnealingLR", torch.optim.lr_scheduler.CosineAnnealingLR(o[15], T_max=30)),
+    ]
+
+
+def test_every_scheduler_is_drawn_as_stepping_a_copy_records() -> None:
+    # Over the default range: what the curve shows is what the scheduler's steps write,
+    # wrappers and noise included.
+    for name, sched in _representative_schedulers():
+        try:
+            _assert_plot_is_stepping(sched)
+        except AssertionError as exc:
+            raise AssertionError(f"{name}: {exc}") from exc
+
+
+def test_a_wrapped_scheduler_is_simulated_over_its_whole_run() -> None:
+    (_, sched), *_ = _representative_schedulers()
+    ax = _assert_plot_is_stepping(sched)
+    assert ax.get_xlim() == (0.0, 85.0)  # the warmup's 5 steps, then a cosine period (2 * 40)
+    title = ax.get_title().replace("\n", " ")
+    assert "its schedules hold only the warmup" in title and "run at step 85" in title
+    with pytest.raises(TypeError, match="hold only the warmup"):
+        key_points(sched)  # no closed form of the whole run
+    with pytest.raises(TypeError, match="hold only the warmup"):
+        terminal_chart(sched)
+
+
+def test_noisy_timm_schedulers_are_simulated_not_drawn_noise_free() -> None:
+    import torch
+
+    import lrplan.timm
+
+    opt = torch.optim.SGD(torch.nn.Linear(2, 1).parameters(), lr=0.1)
+    quiet = lrplan.timm.CosineLRScheduler(opt, t_initial=20)
+    noisy = lrplan.timm.CosineLRScheduler(opt, t_initial=20, noise_range_t=(5, 30), noise_pct=0.5)
+    ax = _assert_plot_is_stepping(noisy, steps=40)
+    assert "noise_range_t" in ax.get_title().replace("\n", " ")
+    (noise_free,) = _drawn(lp.plot(quiet, ax=_axes(), steps=40), 40)
+    (drawn,) = _drawn(ax, 40)
+    assert not np.allclose(drawn[5:30], noise_free[5:30])  # the noise is drawn
+    assert np.allclose(drawn[:5], noise_free[:5])  # and only inside noise_range_t
+    with pytest.raises(TypeError, match="noise"):
+        key_points(noisy)
+
+
+@given(data=st.data())
+@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+def test_every_public_scheduler_case_is_drawn_as_stepping_records(data: st.DataObject) -> None:
+    cases = [
+        c
+        for c in sched_cases.active_cases()
+        if c.hook is None and (c.metric is False or callable(c.metric))
+    ]
+    case = data.draw(st.sampled_from(cases), label="case")
+    args = data.draw(case.args, label="args")
+    if callable(case.metric) and case.metric(args):
+        return  # metric-driven: nothing to draw
+    model = sched_cases.make_model()
+    opt = sched_cases.make_optimizer(model, tensor_lr=False, two_groups=False, kind=case.kinds[0])
+    scheds = case.build(opt, args)
+    if len(scheds) > 1:  # several schedulers on one optimizer: each draws its own part
+        return
+    _assert_plot_is_stepping(scheds[-1], steps=40)
+
+
+def test_torch_one_cycle_is_simulated_over_its_total_steps_and_stops_at_an_error() -> None:
+    import torch
+
+    opt = torch.optim.SGD(torch.nn.Linear(2, 1).parameters(), lr=0.1)
+    sched = torch.optim.lr_scheduler.OneCycleLR(opt, max_lr=1, total_steps=100)
+    ax = _assert_plot_is_stepping(sched)  # raised "Tried to step 101 times" before
+    assert ax.get_xlim() == (0.0, 100.0)
+    assert "to the end of its run at step 100" in ax.get_title().replace("\n", " ")
+    ax = lp.plot(sched, ax=_axes(), steps=300)  # asked past its end: the steps it has
+    x, _ = ax.lines[0].get_data()
+    assert x[-1] == 100
+    assert "stopped after 100 steps, where a step raised ValueError: Tried to step 101" in (
+        ax.get_title().replace("\n", " ")
+    )
+    assert sched.last_epoch == 0  # untouched
+    cosine = torch.optim.lr_scheduler.CosineAnnealingLR(opt, T_max=30)
+    assert lp.plot(cosine, ax=_axes()).get_xlim() == (0.0, 60.0)  # one whole period

@@ -24,6 +24,7 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import TextIO
 
+import numpy as np
 import torch
 from torch import nn
 
@@ -39,6 +40,7 @@ __all__ = [
     "POINTS_PER_CLASS",
     "STEPS_PER_EPOCH",
     "DemoResult",
+    "check_key_values",
     "default_schedule",
     "describe",
     "make_spirals",
@@ -66,6 +68,51 @@ DEMO_KEYS = {
     "betas[0]": "betas[0]",
     "betas[1]": "betas[1]",
 }
+
+#: The values each key's schedule may take at every step of the run: AdamW's betas lie
+#: in [0, 1) (a beta of 1 divides by zero in its bias correction, more diverges); the
+#: lr and weight_decay schedules are multipliers of the base value, so at least 0.
+_KEY_RANGES: dict[str, tuple[float, float]] = {
+    "lr": (0.0, math.inf),
+    "weight_decay": (0.0, math.inf),
+    "momentum": (0.0, 1.0),
+    "betas[0]": (0.0, 1.0),
+    "betas[1]": (0.0, 1.0),
+}
+
+
+def check_key_values(key: str, schedule: Schedule, total: int, name: str | None = None) -> None:
+    """Refuse a schedule whose value at some step ``0..total-1`` is out of ``key``'s range.
+
+    ``momentum`` and the betas are AdamW's betas, absolute values in ``[0, 1)``;
+    ``lr`` and ``weight_decay`` are multipliers of the base value, at least 0.
+    ``name`` is how the error calls the key (default ``key 'momentum'``).
+
+    Raises:
+        ValueError: the first step whose value is out of range (or not finite).
+
+    Example:
+        >>> from lrplan import Linear
+        >>> check_key_values("momentum", Linear(steps=10, start=0.95, end=0.85), 10)
+        >>> too_high = Linear(steps=10, start=1.0, end=0.9)
+        >>> check_key_values("momentum", too_high, 10)  # doctest: +ELLIPSIS
+        Traceback (most recent call last):
+        ...
+        ValueError: key 'momentum' (AdamW's betas[0]): values must lie in [0, 1) at ... step 0
+    """
+    lo, hi = _KEY_RANGES[key]
+    values = np.asarray(schedule.values(np.arange(total, dtype=np.float64)), dtype=np.float64)
+    bad = ~np.isfinite(values) | (values < lo) | (values >= hi)
+    if not bad.any():
+        return
+    step = int(np.argmax(bad))
+    what = f"AdamW's {DEMO_KEYS[key]}" if hi < math.inf else f"multipliers of the base {key}"
+    span = f"[{lo:g}, {hi:g})" if hi < math.inf else f"at least {lo:g}"
+    name = f"key {key!r}" if name is None else name
+    raise ValueError(
+        f"{name} ({what}): values must lie in {span} at every step of the run, "
+        f"but the schedule gives {values[step]:g} at step {step}"
+    )
 
 
 def default_schedule(total_steps: int) -> Schedule:
@@ -298,6 +345,10 @@ def run_demo(
             or ``"momentum"`` (AdamW's ``betas[0]``, absolute values),
             ``"betas[0]"``, ``"betas[1]"``, ``"weight_decay"``; for another key
             than lr, the lr follows :func:`default_schedule`.
+
+    Raises:
+        ValueError: bad ``epochs`` or ``key``; a schedule with a value out of the
+            key's range at some step of the run (:func:`check_key_values`).
     """
     if isinstance(epochs, bool) or not isinstance(epochs, int) or epochs < 1:
         raise ValueError(f"epochs must be a positive integer, got {epochs!r}")
@@ -310,6 +361,8 @@ def run_demo(
         plan = default_schedule(total)
     else:  # a plan in epochs or fractions of the run is resolved for this run
         plan = schedule.bind(total_steps=total, steps_per_epoch=spe)
+    if schedule is not None:
+        check_key_values(key, plan, total)
     if key != "lr" and schedule is not None:
         extra = (key, plan)
         plan = default_schedule(total)

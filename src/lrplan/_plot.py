@@ -68,7 +68,8 @@ __all__ = [
 ]
 
 #: How far to draw a schedule that has no end of its own (``duration is None``), at
-#: least; also how many steps of a scheduler without a closed form are simulated.
+#: least; also how many steps of a scheduler without a closed form are simulated when
+#: it states no run length of its own (:func:`_run_length`).
 DEFAULT_OPEN_ENDED_STEPS = 1000
 
 #: A schedule with no end of its own is drawn past this many of its first boundaries.
@@ -603,6 +604,11 @@ def _wrap(label: str, width: int = 80) -> str:
     return "\n".join(textwrap.wrap(label, width)) or label
 
 
+def _short(text: str, width: int = 120) -> str:
+    """``text`` on one line, cut to ``width`` characters."""
+    return textwrap.shorten(text, width, placeholder=" ...") or text[:width]
+
+
 # --------------------------------------------------------------------------- matplotlib
 
 
@@ -774,7 +780,9 @@ def scheduler_view(obj: Any) -> SchedulerView | None:
     Every lrplan scheduler (``ScheduledLR``, the torch-named classes, the registry's)
     holds one pure schedule per param group (``scheduler.schedules``); a
     ``MultiScheduledLR`` gives its lr scheduler (else its first key's). Anything else
-    (torch's own classes, ``get_lr()`` subclasses) has no closed form: None.
+    (torch's own classes, ``get_lr()`` subclasses, composites) has no closed form:
+    None. So has a scheduler whose schedules miss part of what its steps write
+    (:func:`_partial_reason`: a warmup wrapper, timm's noise or ``lr_scale``).
 
     Example:
         >>> import torch, lrplan as lp
@@ -789,7 +797,7 @@ def scheduler_view(obj: Any) -> SchedulerView | None:
     scheds = getattr(obj, "schedules", None)
     if not isinstance(scheds, list) or not scheds:
         return None
-    if not all(isinstance(s, Schedule) for s in scheds):
+    if not all(isinstance(s, Schedule) for s in scheds) or _partial_reason(obj) is not None:
         return None
     key = str(getattr(obj, "key", "lr"))
     # ScheduleDriven writes base * s(t) where relative (the default for lr and the
@@ -814,16 +822,100 @@ def scheduler_view(obj: Any) -> SchedulerView | None:
     return SchedulerView(named, units, ylabel, float(obj.last_epoch))
 
 
+def _partial_reason(obj: Any) -> str | None:
+    """Why the schedules of scheduler ``obj`` miss values its steps write; None if not.
+
+    * lrplan's ``Warmup`` and ``GradualWarmupScheduler`` hold only their warmup ramp
+      as schedules; the scheduler they wrap writes every later step.
+    * timm's schedulers (``noise_range_t``) add seeded random noise to the schedule
+      when it is on, and multiply by a group's ``lr_scale`` where it has one.
+
+    Example:
+        >>> import torch, lrplan as lp
+        >>> opt = torch.optim.SGD(torch.nn.Linear(2, 1).parameters(), lr=0.1)
+        >>> _partial_reason(lp.Warmup(lp.StepLR(opt, step_size=5), steps=3))
+        'its schedules hold only the warmup; StepLR writes the steps after it'
+    """
+    inner_name = getattr(type(obj), "_inner_name", None)  # the warmup wrappers' inner
+    inner = getattr(obj, inner_name, None) if isinstance(inner_name, str) else None
+    if inner is not None:
+        return (
+            f"its schedules hold only the warmup; {type(inner).__name__} writes the steps after it"
+        )
+    if hasattr(obj, "noise_range_t"):  # a timm scheduler
+        if obj.noise_range_t is not None:
+            return "its random lr noise, noise_range_t, is not in its schedules"
+        if any("lr_scale" in g for g in obj.optimizer.param_groups):
+            return "its param groups' lr_scale is not in its schedules"
+    return None
+
+
 def _closed_form_view(obj: Any, where: str) -> SchedulerView:
     """:func:`scheduler_view`, or a TypeError saying what to do instead."""
     _refuse_metric_driven(obj)
     view = scheduler_view(obj)
     if view is None:
+        why = _partial_reason(obj)
         raise TypeError(
             f"{where} draws schedules and lrplan schedulers; {type(obj).__name__} has no "
-            "closed form: use lrplan.plot(scheduler, steps=N), which simulates a copy"
+            f"closed form{'' if why is None else f' ({why})'}: use "
+            "lrplan.plot(scheduler, steps=N), which simulates a copy"
         )
     return view
+
+
+def _current_step(obj: Any) -> float:
+    """A scheduler's ``last_epoch``; a ``ChainedScheduler`` (none) gives its first child's."""
+    t = getattr(obj, "last_epoch", None)
+    if t is None:
+        children = getattr(obj, "_schedulers", None) or [None]
+        return 0.0 if children[0] is None else _current_step(children[0])
+    return float(t)
+
+
+def _run_length(obj: Any) -> float | None:
+    """How many steps a scheduler's run lasts from its step 0, where it says; else None.
+
+    * a warmup wrapper: its warmup, then its wrapped scheduler's run;
+    * an lrplan scheduler: the range of its schedules when they end
+      (:func:`default_range`);
+    * ``total_steps`` (``OneCycleLR``, which raises when stepped past it);
+    * ``T_max`` (``CosineAnnealingLR``) is half a period of its cosine, which then
+      climbs back: one whole period, ``2 * T_max``;
+    * ``total_iters`` (``LinearLR``, ``ConstantLR``, ``PolynomialLR``), then a tail
+      of 20% (at least 5 steps) to show the value it holds;
+    * ``SequentialLR``: its last milestone, then its last child's run;
+    * ``ChainedScheduler``: its longest child's run.
+
+    Example:
+        >>> import torch
+        >>> opt = torch.optim.SGD(torch.nn.Linear(2, 1).parameters(), lr=0.1)
+        >>> _run_length(torch.optim.lr_scheduler.CosineAnnealingLR(opt, T_max=40))
+        80.0
+    """
+    inner_name = getattr(type(obj), "_inner_name", None)
+    inner = getattr(obj, inner_name, None) if isinstance(inner_name, str) else None
+    if inner is not None:
+        rest = _run_length(inner)
+        return None if rest is None else float(obj._at) + rest
+    scheds = getattr(obj, "schedules", None)
+    if isinstance(scheds, list) and scheds and all(isinstance(s, Schedule) for s in scheds):
+        steps, note = default_range({str(i): s for i, s in enumerate(scheds)})
+        if note is None:
+            return float(steps)
+    for name, scale in (("total_steps", 1.0), ("T_max", 2.0), ("total_iters", 1.0)):
+        n = getattr(obj, name, None)
+        if isinstance(n, int | float) and not isinstance(n, bool) and 0 < n < math.inf:
+            return scale * n + (_tail(n) if name == "total_iters" else 0.0)
+    children = getattr(obj, "_schedulers", None)
+    if not children:
+        return None
+    lengths = [_run_length(c) for c in children]
+    milestones = getattr(obj, "_milestones", None)
+    if milestones:  # SequentialLR: the last child starts at the last milestone
+        return None if lengths[-1] is None else float(milestones[-1]) + lengths[-1]
+    known = [n for n in lengths if n is not None]
+    return max(known) if known else None
 
 
 def simulate(obj: Any, steps: int) -> tuple[npt.NDArray[np.float64], npt.NDArray[np.float64]]:
@@ -838,6 +930,8 @@ def simulate(obj: Any, steps: int) -> tuple[npt.NDArray[np.float64], npt.NDArray
 
     Raises:
         TypeError: the scheduler cannot be copied.
+        Exception: whatever a step of the copy raises (``OneCycleLR`` stepped past
+            its ``total_steps``); :func:`plot` draws the steps before it instead.
 
     Example:
         >>> import torch
@@ -848,9 +942,18 @@ def simulate(obj: Any, steps: int) -> tuple[npt.NDArray[np.float64], npt.NDArray
         >>> x.tolist(), lrs.tolist(), sched.last_epoch, opt.param_groups[0]["lr"]
         ([0.0, 1.0, 2.0, 3.0, 4.0], [[1.0, 1.0, 0.5, 0.5, 0.25]], 0, 1.0)
     """
+    x, lrs, error = _record(obj, _check_steps(steps))
+    if error is not None:
+        raise error
+    return x, lrs
+
+
+def _record(
+    obj: Any, steps: int
+) -> tuple[npt.NDArray[np.float64], npt.NDArray[np.float64], Exception | None]:
+    """:func:`simulate`, stopping at the first step that raises: (x, lrs, its error)."""
     import torch  # a scheduler exists, so torch is imported already
 
-    steps = _check_steps(steps)
     opt = obj.optimizer
     memo: dict[int, Any] = {
         id(p): torch.empty(0) for group in opt.param_groups for p in group["params"]
@@ -865,20 +968,35 @@ def simulate(obj: Any, steps: int) -> tuple[npt.NDArray[np.float64], npt.NDArray
         ) from exc
     groups = twin.optimizer.param_groups
     rows = [[float(g["lr"]) for g in groups]]
+    error = None
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         for _ in range(steps):
-            twin.step()
+            try:
+                twin.step()
+            except Exception as exc:  # the copy cannot go on: keep what it recorded
+                error = exc
+                break
             rows.append([float(g["lr"]) for g in groups])
-    x = float(obj.last_epoch) + np.arange(steps + 1, dtype=np.float64)
-    return x, np.asarray(rows, dtype=np.float64).T
+    x = _current_step(obj) + np.arange(len(rows), dtype=np.float64)
+    return x, np.asarray(rows, dtype=np.float64).T, error
+
+
+def _simulated_range(obj: Any) -> tuple[int, str]:
+    """How many steps to simulate without ``steps=``, and why (for the note)."""
+    length, now = _run_length(obj), _current_step(obj)
+    if length is None:
+        return DEFAULT_OPEN_ENDED_STEPS, "as its run has no stated length"
+    if length > now:
+        return max(1, math.ceil(length - now)), f"to the end of its run at step {length:,.0f}"
+    return max(1, math.ceil(_tail(now))), f"past the end of its run at step {length:,.0f}"
 
 
 def _plot_simulated(
     obj: Any, steps: int | None, ax: Any, log: bool, label: str | None, title: str | None
 ) -> Any:
-    n = DEFAULT_OPEN_ENDED_STEPS if steps is None else steps
-    x, lrs = simulate(obj, n)
+    n, why = (steps, None) if steps is not None else _simulated_range(obj)
+    x, lrs, error = _record(obj, n)
     name = type(obj).__name__
     for i, y in enumerate(lrs):
         text = label if label is not None else name
@@ -895,9 +1013,16 @@ def _plot_simulated(
     ax.set_ylabel("lr")
     ax.xaxis.set_major_formatter("{x:,.0f}")
     ax.grid(True, alpha=0.3)
-    note = f"{name} has no closed form: simulated on a copy for {n:,} steps from its current step"
-    if steps is None:
-        note += "; choose how many with steps="
+    reason = _partial_reason(obj)
+    note = f"{name} has no closed form{'' if reason is None else f' ({reason})'}"
+    note += f": simulated on a copy for {n:,} steps from its current step"
+    if why is not None:
+        note += f", {why}; choose how many with steps="
+    if error is not None:
+        note += (
+            f"; stopped after {len(x) - 1:,} steps, where a step raised "
+            f"{type(error).__name__}: {_short(str(error))}"
+        )
     heading = f"{name}: lr from step {x[0]:,.0f}" if title is None else title
     ax.set_title(f"{_wrap(heading, 90)}\n{_wrap(note, 90)}")
     ax.legend(loc="best", fontsize="small", framealpha=0.9)
@@ -930,9 +1055,16 @@ def plot(
       registry's; ``MultiScheduledLR`` draws its lr) has a closed form: its
       schedule is drawn from step 0, in the key's units (times the base value);
     * any other scheduler (torch's own classes, a subclass that defines
-      ``get_lr()``) is simulated on a deep copy, from its current step for
-      ``steps`` steps (1000 by default), and drawn as stairs. The copy never
-      touches your optimizer or scheduler;
+      ``get_lr()``, ``SequentialLR`` and ``ChainedScheduler``, and the lrplan
+      schedulers whose schedules miss part of their run: ``Warmup`` and
+      ``GradualWarmupScheduler`` around another scheduler, timm's with noise or
+      ``lr_scale``) is simulated on a deep copy, from its current step for
+      ``steps`` steps, and drawn as stairs. Without ``steps`` the copy runs to
+      the end of the scheduler's own run where it has one (``total_steps``;
+      ``2 * T_max``, a whole cosine period; ``total_iters`` and a tail; a
+      wrapper's warmup plus its inner's run), else over 1000 steps. A step of
+      the copy that raises ends the curve there, and the title says why. The
+      copy never touches your optimizer or scheduler;
     * ``ReduceLROnPlateau`` follows a metric, so it has no schedule: TypeError.
 
     Args:

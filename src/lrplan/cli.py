@@ -117,8 +117,9 @@ def _run_options() -> argparse.ArgumentParser:
         help=(
             "last step drawn or tabulated (default: the run length if given, else "
             "every phase of the longest schedule, plus a short tail after a final drop; "
-            "a schedule that never ends is drawn over its first few cycles, at least "
-            f"{_default_open_ended()} steps, with a note); also the run length for "
+            "a schedule that never ends is drawn past its first four boundaries (a few "
+            f"cycles), or over {_default_open_ended()} steps at least when it has fewer, "
+            "with a note); also the run length for "
             "fraction(...) durations when --total-steps and --epochs are not given"
         ),
     )
@@ -681,6 +682,10 @@ def _cmd_demo(args: argparse.Namespace) -> int:
             steps_per_epoch=_demo.STEPS_PER_EPOCH,
         )
         _check_values({args.schedule: schedule}, total)
+        try:  # AdamW's betas lie in [0, 1); lr and weight_decay multipliers are >= 0
+            _demo.check_key_values(args.key, schedule, total, name=f"--key {args.key}")
+        except ValueError as exc:
+            raise UsageError(str(exc)) from exc
         if schedule.duration is not None and schedule.duration != total:
             print(
                 f"note: the schedule lasts {schedule.duration:g} steps and this run "
