@@ -44,7 +44,9 @@ Example:
 from __future__ import annotations
 
 import copy
+import functools
 import math
+import numbers
 import random
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
@@ -73,9 +75,12 @@ RULES = ("valley", "steepest", "steepest_lightning", "minimum", "steep")
 #: short noisy curves (it needs a long descent, not one steep pair of points).
 DEFAULT_RULE = "valley"
 
-#: A suggestion needs the smoothed loss to fall by at least this many times the
-#: step-to-step noise of the raw loss (see :attr:`FindResult.noise`).
-NOISE_FACTOR = 3.0
+#: A suggestion needs a descent that a loss the lr does not affect would show by
+#: chance at most this often (see :attr:`FindResult.chance`).
+NOISE_LEVEL = 0.01
+
+#: Curves of pure noise that :attr:`FindResult.chance` compares a curve with.
+NULL_DRAWS = 999
 
 #: Fewest recorded steps (before the first non-finite loss) that support a suggestion.
 MIN_POINTS = 10
@@ -90,19 +95,24 @@ _MODES = ("exp", "linear")
 
 
 def _check_positive(name: str, value: float) -> float:
-    if isinstance(value, bool) or not isinstance(value, int | float):
-        raise TypeError(f"{name} must be a number, got {type(value).__name__}")
-    if not (math.isfinite(value) and value > 0):
+    number = _check_number(name, value)
+    if not (math.isfinite(number) and number > 0):
         raise ValueError(f"{name} must be a finite number > 0, got {value!r}")
+    return number
+
+
+def _check_number(name: str, value: Any) -> float:
+    if isinstance(value, bool) or not isinstance(value, numbers.Real):
+        raise TypeError(f"{name} must be a number, got {type(value).__name__}")
     return float(value)
 
 
 def _check_count(name: str, value: int, least: int) -> int:
-    if isinstance(value, bool) or not isinstance(value, int):
+    if isinstance(value, bool) or not isinstance(value, numbers.Integral):
         raise TypeError(f"{name} must be an integer, got {type(value).__name__}")
     if value < least:
         raise ValueError(f"{name} must be an integer >= {least}, got {value!r}")
-    return value
+    return int(value)
 
 
 def ramp_lr(i: int, num_steps: int, start_lr: float, end_lr: float, mode: str = "exp") -> float:
@@ -133,18 +143,50 @@ def ramp_lr(i: int, num_steps: int, start_lr: float, end_lr: float, mode: str = 
 # --------------------------------------------------------------------------- the snapshot
 
 
+def _saved(key: str, value: Any) -> Any:
+    """A copy of an optimizer entry; a group's ``params`` list keeps the parameters."""
+    return list(value) if key == "params" else copy.deepcopy(value)
+
+
+def _put_back(live: Any, saved: Any) -> Any:
+    """The object to store again for an entry whose value was ``live`` when the snapshot
+    was taken: tensors (alone or in a tuple, like tensor ``betas``) get their values
+    back by ``copy_``, so they keep their identity and dtype; lists are refilled in
+    place; anything else is the saved copy."""
+    if isinstance(live, torch.Tensor) and isinstance(saved, torch.Tensor):
+        with torch.no_grad():
+            live.copy_(saved)
+        return live
+    if isinstance(live, tuple) and isinstance(saved, tuple) and len(live) == len(saved):
+        for a, b in zip(live, saved, strict=True):
+            _put_back(a, b)
+        return live
+    if isinstance(live, list) and isinstance(saved, list):
+        live[:] = saved
+        return live
+    return saved
+
+
 @dataclass
 class _Snapshot:
-    """Everything the test changes, copied once in memory, and put back bit for bit."""
+    """Everything the test changes, copied once in memory, and put back bit for bit.
 
-    model: nn.Module | None
+    The tensors are put back by ``copy_`` into the very objects that were there when
+    the test started (parameters, buffers, optimizer state, tensor group entries),
+    so their dtypes and identities survive: going through ``load_state_dict`` would
+    cast optimizer state to the parameters' dtype and replace the objects.
+    """
+
     optimizer: torch.optim.Optimizer
     scaler: Any
-    model_state: dict[str, Any] | None
-    grads: list[torch.Tensor | None]
-    training: list[bool]
-    optimizer_state: dict[str, Any]
-    group_tensors: list[dict[str, torch.Tensor]]
+    # (module, name, the tensor there, its copy): buffers (non-persistent ones too) and,
+    # without a copy (``params`` has it), parameters
+    slots: list[tuple[nn.Module, str, torch.Tensor, torch.Tensor | None]]
+    # (parameter, its copy, its gradient's copy): the model's and the optimizer's
+    params: list[tuple[torch.Tensor, torch.Tensor, torch.Tensor | None]]
+    modules: list[tuple[nn.Module, bool]]
+    state: dict[torch.Tensor, tuple[dict[str, Any], dict[str, Any], dict[str, Any]]]
+    groups: list[tuple[dict[str, Any], dict[str, Any], dict[str, Any]]]
     scaler_state: dict[str, Any] | None
     torch_rng: torch.Tensor
     cuda_rng: list[torch.Tensor] | None
@@ -155,20 +197,36 @@ class _Snapshot:
     def take(
         cls, model: nn.Module | None, optimizer: torch.optim.Optimizer, scaler: Any
     ) -> _Snapshot:
-        params = [] if model is None else list(model.parameters())
+        modules = [] if model is None else list(model.modules())
+        slots: list[tuple[nn.Module, str, torch.Tensor, torch.Tensor | None]] = []
+        for m in modules:
+            slots += [(m, name, p, None) for name, p in m.named_parameters(recurse=False)]
+            slots += [
+                (m, name, b, b.detach().clone()) for name, b in m.named_buffers(recurse=False)
+            ]
+        params: dict[int, torch.Tensor] = {}
+        for p in [] if model is None else model.parameters():
+            params[id(p)] = p
+        for group in optimizer.param_groups:
+            for p in group["params"]:
+                params[id(p)] = p
         # CUDA's generators only if CUDA is in use: asking would initialise it
         cuda = torch.cuda.is_available() and torch.cuda.is_initialized()  # type: ignore[no-untyped-call]
         return cls(
-            model=model,
             optimizer=optimizer,
             scaler=scaler,
-            model_state=None if model is None else copy.deepcopy(model.state_dict()),
-            grads=[None if p.grad is None else p.grad.detach().clone() for p in params],
-            training=[] if model is None else [m.training for m in model.modules()],
-            optimizer_state=copy.deepcopy(optimizer.state_dict()),
-            # tensor-valued group entries (a tensor lr) keep their identity on restore
-            group_tensors=[
-                {k: v for k, v in g.items() if isinstance(v, torch.Tensor)}
+            slots=slots,
+            params=[
+                (p, p.detach().clone(), None if p.grad is None else p.grad.detach().clone())
+                for p in params.values()
+            ],
+            modules=[(m, m.training) for m in modules],
+            state={
+                p: (s, dict(s), {k: _saved(k, v) for k, v in s.items()})
+                for p, s in optimizer.state.items()
+            },
+            groups=[
+                (g, dict(g), {k: _saved(k, v) for k, v in g.items()})
                 for g in optimizer.param_groups
             ],
             scaler_state=None if scaler is None else copy.deepcopy(scaler.state_dict()),
@@ -179,18 +237,24 @@ class _Snapshot:
         )
 
     def restore(self) -> None:
-        if self.model is not None and self.model_state is not None:
-            self.model.load_state_dict(self.model_state)
-            for p, g in zip(self.model.parameters(), self.grads, strict=True):
-                p.grad = g
-            for m, flag in zip(self.model.modules(), self.training, strict=True):
-                m.training = flag
-        self.optimizer.load_state_dict(self.optimizer_state)
-        for group, tensors in zip(self.optimizer.param_groups, self.group_tensors, strict=True):
-            for key, original in tensors.items():
-                with torch.no_grad():
-                    original.copy_(group[key])
-                group[key] = original
+        for m, name, tensor, saved in self.slots:
+            if getattr(m, name) is not tensor:
+                setattr(m, name, tensor)
+            if saved is not None:
+                _put_back(tensor, saved)
+        for p, data, grad in self.params:
+            _put_back(p, data)
+            p.grad = grad
+        for m, flag in self.modules:
+            m.training = flag
+        _put_back_dicts(self.groups)
+        self.optimizer.param_groups[:] = [live for live, _, _ in self.groups]
+        state = self.optimizer.state
+        for p in [p for p in state if p not in self.state]:  # created during the test
+            del state[p]
+        _put_back_dicts(list(self.state.values()))
+        for p, (live, _, _) in self.state.items():
+            state[p] = live
         if self.scaler is not None and self.scaler_state is not None:
             self.scaler.load_state_dict(self.scaler_state)
         torch.set_rng_state(self.torch_rng)
@@ -198,6 +262,15 @@ class _Snapshot:
             torch.cuda.set_rng_state_all(self.cuda_rng)
         random.setstate(self.python_rng)
         np.random.set_state(self.numpy_rng)
+
+
+def _put_back_dicts(entries: list[tuple[dict[str, Any], dict[str, Any], dict[str, Any]]]) -> None:
+    """Refill each live dict in place with its entries as they were: the objects that
+    were there, given their values back, in their order; entries added since go."""
+    for live, objects, saved in entries:
+        live.clear()
+        for key, obj in objects.items():
+            live[key] = _put_back(obj, saved[key])
 
 
 # --------------------------------------------------------------------------- results
@@ -342,7 +415,7 @@ class FindResult:
         raw = np.asarray(self.losses[: self.usable], dtype=np.float64)
         if raw.size < 3:
             return math.nan
-        return float(1.4826 * np.median(np.abs(np.diff(raw, 2))) / math.sqrt(6.0))
+        return float(_noise(raw[None, :])[0])
 
     def descent(self) -> tuple[float, float]:
         r"""How far the loss falls, and its standard error: ``(drop, se)``.
@@ -350,8 +423,9 @@ class FindResult:
         ``drop`` is the mean raw loss of the first :math:`k = \max(3, n/10)` steps minus
         the mean raw loss of the :math:`k` steps that end at the minimum of the smoothed
         loss; ``se`` = :attr:`noise` x :math:`\sqrt{2/k}`, its standard error were the
-        loss flat. A curve whose ``drop`` is under :data:`NOISE_FACTOR` x ``se`` is too
-        noisy to support a suggestion: the descent could be chance.
+        loss flat and the window fixed in advance. It describes the curve; whether the
+        fall could be chance is :attr:`chance`'s to say, since the window is chosen at
+        the minimum, where the noise dips lowest.
         """
         n = self.usable
         raw = np.asarray(self.losses[:n], dtype=np.float64)
@@ -359,6 +433,55 @@ class FindResult:
         i_min = int(np.argmin(np.asarray(self.smoothed[:n], dtype=np.float64)))
         drop = float(raw[:k].mean() - raw[max(0, i_min + 1 - k) : i_min + 1].mean())
         return drop, self.noise * math.sqrt(2.0 / k)
+
+    @functools.cached_property
+    def chance(self) -> float:
+        r"""How often a loss that does not depend on the lr would seem to fall as far:
+        a p-value for the descent that pays for where the window was chosen.
+
+        With :math:`k = \max(3, \lfloor n/10 \rfloor)` and :math:`m` the step where the
+        moving average of the loss (the test's own smoothing) is lowest, the statistic
+        is the fall between medians in units of :attr:`noise`:
+
+        .. math:: T = \frac{\operatorname{median}(L_0..L_{k-1})
+                  - \operatorname{median}(L_{m-k+1}..L_m)}{\hat\sigma}
+
+        Its null distribution is drawn from :data:`NULL_DRAWS` curves of :math:`n`
+        steps of independent standard normal noise (a fixed seed: the same curve
+        always gets the same answer), each with its own :math:`m` and
+        :math:`\hat\sigma` found the same way: a parametric bootstrap of the whole
+        procedure (Efron & Tibshirani, *An Introduction to the Bootstrap*, 1993), so
+        the window chosen after looking at the curve, where the noise dips lowest, is
+        accounted for. ``chance`` is :math:`(1 + \#\{T_b \ge T\}) / (B + 1)` (Phipson
+        & Smyth, 2010). Medians and the median-based :math:`\hat\sigma` keep
+        heavy-tailed noise (one wild batch) and a diverging tail from deciding it.
+        The null depends only on :math:`n`, the smoothing and :math:`k`, and is
+        computed once for each. A curve with ``chance`` above :data:`NOISE_LEVEL` is
+        too noisy to support a suggestion. Noise correlated from step to step (a loss
+        that drifts like a random walk) is outside what it tests: a drift looks like
+        a descent. ``nan`` with fewer than 3 finite steps.
+
+        Example:
+            >>> import lrplan as lp
+            >>> curve = [2.0 - 0.03 * k for k in range(40)] + [1.0 + 0.2 * k for k in range(10)]
+            >>> lrs = [1e-6 * 10 ** (6 * i / 49) for i in range(50)]
+            >>> r = lp.FindResult(lrs=lrs, losses=curve, smoothed=curve, start_lr=1e-6,
+            ...                   end_lr=1.0, num_steps=50, mode="exp", smooth_f=0.0,
+            ...                   diverge_th=5.0, stop_reason="completed")
+            >>> r.chance  # a noiseless fall: no noise-only curve beats it
+            0.001
+        """
+        n = self.usable
+        if n < 3:
+            return math.nan
+        raw = np.asarray(self.losses[:n], dtype=np.float64)[None, :]
+        k = max(3, n // 10)
+        f = min(max(self.smooth_f, 0.0), 1.0)
+        drop, sigma = float(_drops(raw, f, k)[0]), float(_noise(raw)[0])
+        # a curve without noise: any fall is real
+        observed = drop / sigma if sigma > 0 else (math.inf if drop > 0 else -math.inf)
+        beaten = int(np.sum(_null_drops(n, f, k) >= observed))
+        return (1 + beaten) / (NULL_DRAWS + 1)
 
     def _problem(self) -> str | None:
         """Why the curve supports no suggestion at all, or None."""
@@ -383,24 +506,27 @@ class FindResult:
                 f"the smoothed loss never fell below its first value ({smooth[0]:.4g}): the "
                 "start lr is already too high, or the model does not learn on this data"
             )
-        drop, se = self.descent()
-        if not drop >= NOISE_FACTOR * se:
+        if not self.chance <= NOISE_LEVEL:
+            drop, _ = self.descent()
             return (
-                f"too noisy to support a suggestion: the loss falls by {drop:.3g}, less than "
-                f"{NOISE_FACTOR:g} x its standard error {se:.3g} (batch-to-batch noise "
-                f"{self.noise:.3g}); use more steps, a larger batch or a validation loader"
+                f"too noisy to support a suggestion: the loss falls by {drop:.3g} "
+                f"(batch-to-batch noise {self.noise:.3g}), but curves of pure noise "
+                f"seem to fall as far {self.chance:.1%} of the time (at most "
+                f"{NOISE_LEVEL:.0%} is accepted); use more steps, a larger batch or a "
+                "validation loader"
             )
         return None
 
     def _range(self) -> tuple[float, float]:
-        """The plausible range (Smith 2017, sec. 3.3): from where the smoothed loss has
-        made :data:`RANGE_DESCENT` of its descent to where it is lowest."""
+        """The plausible range (Smith 2017, sec. 3.3): from where the smoothed loss,
+        falling from its highest point before its minimum, has made
+        :data:`RANGE_DESCENT` of that descent, to where it is lowest."""
         n = self.usable
         smooth = np.asarray(self.smoothed[:n], dtype=np.float64)
         i_min = int(np.argmin(smooth))
-        top = float(np.max(smooth[: i_min + 1]))
-        target = top - RANGE_DESCENT * (top - float(smooth[i_min]))
-        i_low = int(np.argmax(smooth[: i_min + 1] <= target))
+        i_top = int(np.argmax(smooth[: i_min + 1]))  # the descent starts at the highest point
+        target = float(smooth[i_top]) - RANGE_DESCENT * float(smooth[i_top] - smooth[i_min])
+        i_low = i_top + int(np.argmax(smooth[i_top : i_min + 1] <= target))
         return self.lrs[i_low], self.lrs[i_min]
 
     # ----------------------------------------------------------------- suggestions
@@ -409,7 +535,7 @@ class FindResult:
         """The lr one rule reads off the curve, with the plausible range and reasoning.
 
         Every rule looks only at the steps before the first non-finite loss, and only
-        when the curve passes the checks of :attr:`noise` and :data:`MIN_POINTS`; it
+        when the curve passes the checks of :attr:`chance` and :data:`MIN_POINTS`; it
         then trims the curve the way its project does:
 
         * ``"valley"`` (fastai's default): the longest run of steps over which the
@@ -526,8 +652,8 @@ class FindResult:
           down to ``end`` x the peak (Loshchilov & Hutter, SGDR, ICLR 2017; Goyal et al.
           2017 for the warmup), the plan of ``lrplan demo``.
         * ``"wsd"``: the same warmup, a stable phase at the peak, and a 1-sqrt cooldown
-          over the last 20% of the run to ``end`` x the peak (Hägele et al., NeurIPS
-          2024).
+          over the last 20% of the run (or what the warmup leaves, if less) to ``end`` x
+          the peak (Hägele et al., NeurIPS 2024). Either plan lasts ``total_steps``.
 
         The suggested lr is used as the *peak*: Smith (2017, sec. 3.3) takes the lr
         where the loss stops falling as the maximum of a cycle, and fastai's one-cycle
@@ -541,22 +667,25 @@ class FindResult:
         total = _check_count("total_steps", total_steps, 2)
         if shape not in PLAN_SHAPES:
             raise ValueError(f"shape must be one of {PLAN_SHAPES}, got {shape!r}")
-        if not (0.0 <= warmup_fraction < 1.0):
+        fraction = _check_number("warmup_fraction", warmup_fraction)
+        if not (0.0 <= fraction < 1.0):
             raise ValueError(f"warmup_fraction must be in [0, 1), got {warmup_fraction!r}")
+        end = _check_number("end", end)
         if not (0.0 <= end <= 1.0):
             raise ValueError(f"end must be in [0, 1], got {end!r}")
         suggestion = self.suggest(rule)
         if suggestion.lr is None:
             raise ValueError(f"no plan: {suggestion.reason}")
-        warm = min(total - 1, round(total * warmup_fraction))
+        warm = min(total - 1, round(total * fraction))
         schedule: Schedule
         if shape == "cosine":
             schedule = warmup(Cosine(steps=total - warm, end=end), steps=warm)
             spec = f"warmup(Cosine(steps={total - warm}, end={end!r}), steps={warm})"
             how = f"linear warmup over {warm} steps, cosine to {end:g} x the peak"
         else:
-            decay = max(1, round(total * 0.2))
-            stable = max(0, total - warm - decay)
+            # the cooldown is 20% of the run, or what the warmup leaves of it
+            decay = min(total - warm, max(1, round(total * 0.2)))
+            stable = total - warm - decay
             schedule = WarmupStableDecay(
                 warmup=warm, stable=stable, decay=decay, min_ratio=end, decay_shape="1-sqrt"
             )
@@ -627,6 +756,36 @@ class FindResult:
         return "\n".join(lines)
 
 
+def _noise(losses: np.ndarray) -> np.ndarray:
+    """:attr:`FindResult.noise` for each row of ``losses``."""
+    second = np.abs(np.diff(losses, 2, axis=1))
+    noise: np.ndarray = 1.4826 * np.median(second, axis=1) / math.sqrt(6.0)
+    return noise
+
+
+@functools.lru_cache(maxsize=16)
+def _null_drops(n: int, f: float, k: int) -> np.ndarray:
+    """:func:`_drops` over :func:`_noise` on :data:`NULL_DRAWS` curves of ``n`` steps of
+    independent standard normal noise (a fixed seed): the null of :attr:`FindResult.chance`."""
+    z = np.random.default_rng(0).standard_normal((NULL_DRAWS, n))
+    null: np.ndarray = _drops(z, f, k) / _noise(z)
+    return null
+
+
+def _drops(losses: np.ndarray, f: float, k: int) -> np.ndarray:
+    """:attr:`FindResult.chance`'s statistic for each row of ``losses``: the median of
+    the first ``k`` minus the median of the ``k`` ending at the minimum of their moving
+    average with weight ``f`` (the recursion of :meth:`RangeTest.step`)."""
+    smooth = losses.copy()
+    if f > 0:
+        for i in range(1, losses.shape[1]):
+            smooth[:, i] = f * losses[:, i] + (1.0 - f) * smooth[:, i - 1]
+    at = np.arange(k) + (np.argmin(smooth, axis=1) + 1 - k)[:, None]  # the windows
+    window = np.where(at >= 0, np.take_along_axis(losses, np.maximum(at, 0), axis=1), np.nan)
+    drops: np.ndarray = np.median(losses[:, :k], axis=1) - np.nanmedian(window, axis=1)
+    return drops
+
+
 def _longest_valley(loss: np.ndarray) -> tuple[int, int]:
     """(start, length) of the longest strictly decreasing subsequence of ``loss``, as
     fastai's ``valley`` measures it: ``length`` is its number of points and ``start``
@@ -659,7 +818,8 @@ class RangeTest:
     Param groups keep their lr ratios: group 0 follows the ramp and each other group
     runs at its own lr times the same factor. With a ``GradScaler`` (``scaler``), a step
     it skipped (inf or NaN gradients, seen as a drop of ``scaler.get_scale()``) is not
-    counted: the same lr is tried again, and ``result.skipped`` counts the skips.
+    counted: the same lr is tried again, and ``result.skipped`` counts the skips. A
+    loss that is not finite still stops the test, with or without a scaler.
 
     Args:
         optimizer: any ``torch.optim.Optimizer``.
@@ -673,7 +833,8 @@ class RangeTest:
         diverge_th: the test stops when the smoothed loss exceeds this times the best
             smoothed loss so far (> 1), or when a loss is not finite.
         stop_on_divergence: set False to run the whole ramp anyway.
-        max_skipped: stop after this many skipped steps (default ``num_steps``).
+        max_skipped: the test stops once more than this many steps were skipped
+            (default ``num_steps``); 0 stops it at the first skip.
 
     Example:
         >>> import torch, lrplan as lp
@@ -727,12 +888,12 @@ class RangeTest:
         if mode not in _MODES:
             raise ValueError(f"mode must be one of {_MODES}, got {mode!r}")
         self.mode = mode
-        if isinstance(smooth_f, bool) or not (0.0 <= smooth_f < 1.0):
+        self.smooth_f = _check_number("smooth_f", smooth_f)
+        if not (0.0 <= self.smooth_f < 1.0):
             raise ValueError(f"smooth_f must be in [0, 1), got {smooth_f!r}")
-        self.smooth_f = float(smooth_f)
-        if isinstance(diverge_th, bool) or not (diverge_th > 1.0 and math.isfinite(diverge_th)):
+        self.diverge_th = _check_number("diverge_th", diverge_th)
+        if not (self.diverge_th > 1.0 and math.isfinite(self.diverge_th)):
             raise ValueError(f"diverge_th must be a finite number > 1, got {diverge_th!r}")
-        self.diverge_th = float(diverge_th)
         self.stop_on_divergence = bool(stop_on_divergence)
         limit = self.num_steps if max_skipped is None else max_skipped
         self.max_skipped = _check_count("max_skipped", limit, 0)
@@ -763,13 +924,13 @@ class RangeTest:
         """Copy the states and set the first lr (``with`` does this for you)."""
         if self._snapshot is not None or self._result is not None:
             raise RuntimeError("a RangeTest runs once; make a new one for another test")
-        self._snapshot = _Snapshot.take(self.model, self.optimizer, self.scaler)
         first = float(self.optimizer.param_groups[0]["lr"])
         if not first > 0:
             raise ValueError(
                 f"param group 0 has lr={first!r}; the other groups' lrs are kept as "
                 "multiples of it, so it must be > 0"
             )
+        self._snapshot = _Snapshot.take(self.model, self.optimizer, self.scaler)
         self._ratios = [float(g["lr"]) / first for g in self.optimizer.param_groups]
         self._scale = float(self.scaler.get_scale()) if self.scaler is not None else 0.0
         self._set_lr(self.start_lr)
@@ -830,7 +991,7 @@ class RangeTest:
         if self.should_stop:
             raise RuntimeError(f"the range test has stopped ({self.stop_reason}); leave the loop")
         value = float(loss.detach()) if isinstance(loss, torch.Tensor) else float(loss)
-        if self.scaler is not None:
+        if self.scaler is not None and math.isfinite(value):  # a non-finite loss stops it
             scale = float(self.scaler.get_scale())
             skipped = scale < self._scale
             self._scale = scale
@@ -902,15 +1063,30 @@ def _default_step(loss_fn: Callable[..., torch.Tensor]) -> StepFn:
     return step
 
 
+class _LoaderRanOut(Exception):
+    """A loader that yielded batches once and none when iterated again (a generator)."""
+
+
 def _batches(loader: Iterable[Any]) -> Iterator[Any]:
-    """The loader's batches, starting over whenever it runs out."""
+    """The loader's batches, starting over whenever it runs out.
+
+    Raises:
+        ValueError: the loader yields no batch at all.
+        _LoaderRanOut: it yielded ``count`` batches, then none on the next pass.
+    """
+    count = 0
     while True:
-        empty = True
+        before = count
         for batch in loader:
-            empty = False
+            count += 1
             yield batch
-        if empty:
+        if count == 0:
             raise ValueError("the loader yielded no batch")
+        if count == before:
+            raise _LoaderRanOut(
+                f"the loader ran out after {count} batch(es) and yields none when iterated "
+                "again (a generator?); pass a list or a DataLoader to run the whole ramp"
+            )
 
 
 def _validate(model: nn.Module, step_fn: StepFn, loader: Iterable[Any]) -> float:
@@ -954,12 +1130,15 @@ def find_lr(
     batches, moved to the model's device) and back-propagate it (through ``scaler``
     when given), then step the optimizer. The step's loss is the sum of those parts,
     or, with ``val_loader``, the mean loss over the whole validation loader. The
-    loader starts over when it runs out.
+    loader starts over when it runs out; one that cannot (a generator) ends the test
+    there, with the curve so far and a ``stop_reason`` that says so.
 
     Everything it changes is put back at the end, as in :class:`RangeTest`, whose
     arguments it shares. ``progress(step, num_steps, lr, loss)`` is called after
-    each counted step. The defaults (100 steps from 1e-7 to 10, ``smooth_f=0.05``,
-    ``diverge_th=5``) are torch-lr-finder's and fastai's.
+    each counted step. The defaults: 100 steps up to ``end_lr=10`` (fastai's and
+    torch-lr-finder's), from ``start_lr=1e-7`` (fastai's; torch-lr-finder starts at the
+    optimizer's lr), ``smooth_f=0.05`` and ``diverge_th=5`` (torch-lr-finder's; fastai
+    smooths with 0.02, i.e. beta 0.98, and stops at 4 x the best loss).
 
     Differences from torch-lr-finder (same lrs and losses otherwise): several param
     groups keep their lr ratios (it sets every group to ``start_lr``); a step the
@@ -968,7 +1147,7 @@ def find_lr(
     restore always happens (its ``reset()`` is up to the caller).
 
     Raises:
-        ValueError: a bad argument, or an empty loader.
+        ValueError: a bad argument, or a loader that yields no batch.
 
     Example:
         >>> import torch, lrplan as lp
@@ -1007,9 +1186,16 @@ def find_lr(
             optimizer.zero_grad()
             total: torch.Tensor | None = None
             for _ in range(k):
-                loss = step_fn(model, next(batches)) / k
+                try:
+                    batch = next(batches)
+                except _LoaderRanOut as exc:
+                    test.stop_reason = str(exc)  # the curve so far is kept
+                    break
+                loss = step_fn(model, batch) / k
                 (scaler.scale(loss) if scaler is not None else loss).backward()
                 total = loss.detach() if total is None else total + loss.detach()
+            if test.should_stop:  # the loader ran out part-way through the step
+                break
             if scaler is not None:
                 scaler.step(optimizer)
                 scaler.update()

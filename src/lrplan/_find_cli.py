@@ -17,6 +17,7 @@ from __future__ import annotations
 import argparse
 import importlib
 import json
+import math
 import sys
 import time
 from collections.abc import Callable, Iterator
@@ -27,7 +28,7 @@ import torch
 from torch import nn
 
 from lrplan._demo import BATCH_SIZE, DEFAULT_EPOCHS, DEFAULT_LR, STEPS_PER_EPOCH, make_spirals
-from lrplan._find import RULES, BatchError, FindResult, RangeTest, find_lr
+from lrplan._find import RULES, FindResult, RangeTest, find_lr
 
 __all__ = ["DEMO_TOTAL_STEPS", "SetupError", "demo_setup", "load_setup", "run_find"]
 
@@ -82,7 +83,8 @@ def load_setup(target: str) -> tuple[Any, ...]:
 
     Raises:
         SetupError: the target is malformed, cannot be imported, or returns something
-            else than ``(model, optimizer, loss_fn, loader[, val_loader])``.
+            else than ``(model, optimizer, loss_fn, loader[, val_loader])`` with
+            iterable loaders (``val_loader`` may be ``None``).
     """
     module_name, sep, func_name = target.partition(":")
     if not sep or not module_name or not func_name.isidentifier():
@@ -114,6 +116,15 @@ def load_setup(target: str) -> tuple[Any, ...]:
         )
     if not callable(setup[2]):
         raise SetupError(f"{target}: the loss function must be callable")
+    for i, name in ((3, "loader"), (4, "val_loader")):
+        if i < len(setup) and not (i == 4 and setup[i] is None):
+            try:
+                iter(setup[i])
+            except TypeError:
+                raise SetupError(
+                    f"{target}: the {name} must be iterable (a DataLoader or a list of "
+                    f"batches), got {type(setup[i]).__name__}"
+                ) from None
     return tuple(setup)
 
 
@@ -159,6 +170,18 @@ def _progress(
 
 def _nothing() -> None:
     pass
+
+
+def _strict(obj: Any) -> Any:
+    """``obj`` with every non-finite float replaced by ``None``: strict JSON has no
+    NaN or Infinity (a diverged loss is often one)."""
+    if isinstance(obj, float):
+        return obj if math.isfinite(obj) else None
+    if isinstance(obj, dict):
+        return {k: _strict(v) for k, v in obj.items()}
+    if isinstance(obj, list | tuple):
+        return [_strict(v) for v in obj]
+    return obj
 
 
 def _table(result: FindResult) -> str:
@@ -222,7 +245,7 @@ def run_find(args: argparse.Namespace) -> int:
             progress=update,
             **settings,
         )
-    except BatchError as exc:
+    except (TypeError, ValueError) as exc:  # BatchError, an empty loader, a zero lr, ...
         raise SetupError(f"{where}: {exc}") from exc
     finally:
         close()
@@ -245,7 +268,7 @@ def run_find(args: argparse.Namespace) -> int:
         if suggestion.lr is not None:
             plan = result.plan(total, rule=args.rule, shape=args.plan)
             out["plan"] = {"lr": plan.lr, "spec": plan.spec, "total_steps": total}
-        print(json.dumps(out, indent=2))
+        print(json.dumps(_strict(out), indent=2, allow_nan=False))
     else:
         print(f"range test on {where}: {seconds:.1f}s")
         print(result.summary(args.rule))

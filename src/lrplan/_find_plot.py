@@ -30,7 +30,7 @@ from lrplan._plot import (
 if TYPE_CHECKING:
     from lrplan._find import FindResult, Suggestion
 
-__all__ = ["decade_ticks", "find_chart", "find_png_bytes", "plot_find"]
+__all__ = ["decade_ticks", "find_chart", "find_png_bytes", "lr_ticks", "plot_find"]
 
 
 def _title(result: FindResult, suggestion: Suggestion) -> str:
@@ -119,6 +119,31 @@ def decade_ticks(lo: float, hi: float) -> list[float]:
     return [float(d) for d in range(first, last + 1, stride)]
 
 
+def lr_ticks(lo: float, hi: float) -> tuple[list[float], list[str]]:
+    """Ticks (log10 values) and their labels for an lr axis from ``10**lo`` to ``10**hi``.
+
+    Powers of ten when at least two fall in the range; otherwise (a ramp of about a
+    decade or less) evenly spaced lrs at a round step of 1, 2 or 5 times a power of
+    ten, at most 6 of them.
+
+    Example:
+        >>> from lrplan._find_plot import lr_ticks
+        >>> lr_ticks(-4.0, -1.0)[1]
+        ['1e-04', '1e-03', '1e-02', '1e-01']
+        >>> lr_ticks(-3.0, -2.5)[1]  # 0.001 to 0.00316
+        ['0.001', '0.0015', '0.002', '0.0025', '0.003']
+    """
+    decades = decade_ticks(lo, hi)
+    if len(decades) >= 2:
+        return decades, [f"1e{int(t):+03d}" for t in decades]
+    a, b = 10.0**lo, 10.0**hi
+    step = 10.0 ** math.floor(math.log10((b - a) / 6))
+    step = next(m * step for m in (1, 2, 5, 10) if (b - a) / (m * step) <= 6)
+    first, last = math.ceil(a / step - 1e-9), math.floor(b / step + 1e-9)
+    values = [float(f"{i * step:.12g}") for i in range(max(first, 1), last + 1)]
+    return [math.log10(v) for v in values], [f"{v:.3g}" for v in values]
+
+
 def find_chart(
     result: FindResult,
     suggestion: Suggestion,
@@ -127,8 +152,8 @@ def find_chart(
     height: int | None = None,
     color: bool | None = None,
 ) -> str:
-    """The range test as a plotext 6 chart: x is log10 of the lr, ticks at powers of
-    ten; the suggestion and the range ends are dotted vertical lines.
+    """The range test as a plotext 6 chart: x is log10 of the lr, ticks from
+    :func:`lr_ticks`; the suggestion and the range ends are dotted vertical lines.
 
     Raises:
         ImportError: plotext 6 is not installed.
@@ -150,8 +175,8 @@ def find_chart(
             fig.line(math.log10(lr), orientation="vertical", style="dotted")
     if x.size:
         lo, hi = float(x.min()), float(max(x.max(), x.min() + 1e-9))
-        ticks = decade_ticks(lo, hi)
-        fig.ruler("x").ticks(ticks, [f"1e{int(t):+03d}" for t in ticks])
+        ticks, labels = lr_ticks(lo, hi)
+        fig.ruler("x").ticks(ticks, labels)
         fig.ruler("x").lim(lo, hi)
     title = _title(result, suggestion)
     fig.title(title if len(title) <= w - 4 else title[: w - 7] + "...")
