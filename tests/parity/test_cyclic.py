@@ -994,3 +994,38 @@ def test_warm_restarts_set_step_is_step_epoch_without_warning() -> None:
         b.step(10.25)
     assert (a.T_cur, a.T_i, a.last_epoch) == (b.T_cur, b.T_i, b.last_epoch) == (1.25, 12, 10)
     assert _run(a, 20) == _run(b, 20)
+
+
+@pytest.mark.parametrize("three_phase", [False, True])
+@pytest.mark.parametrize(("total", "pct"), [(100, 0.3), (37, 0.25), (1000, 0.45)])
+def test_one_cycle_boundaries_are_where_torchs_lr_turns(
+    total: int, pct: float, three_phase: bool
+) -> None:
+    """The first listed phase end is where torch's lr peaks (a phase end between two
+    steps, 8.25, lies next to the peak step); three phases list the second turn too."""
+    opt = make_optimizer([0.1])
+    torch_sched = tsched.OneCycleLR(
+        opt, max_lr=1.0, total_steps=total, pct_start=pct, three_phase=three_phase
+    )
+    lrs = [opt.param_groups[0]["lr"]]
+    for _ in range(total - 1):
+        opt.step()
+        torch_sched.step()
+        lrs.append(opt.param_groups[0]["lr"])
+    peak = max(range(total), key=lambda t: lrs[t])
+    spec = (
+        f"OneCycleLR(max_lr=1.0, total_steps={total}, pct_start={pct}, "
+        f"three_phase={three_phase})"
+    )
+    listed = lrplan.load(spec).boundaries()
+    assert len(listed) == (2 if three_phase else 1)
+    assert math.floor(listed[0]) <= peak <= math.ceil(listed[0])
+    if three_phase:  # back at the start lr there, then on down to the final lr
+        turn = listed[1]
+        assert min(lrs[math.floor(turn)], lrs[math.ceil(turn)]) == pytest.approx(
+            lrs[0], rel=0.05
+        )
+    built = lrplan.OneCycleLR(
+        make_optimizer([0.1]), max_lr=1.0, total_steps=total, pct_start=pct, three_phase=three_phase
+    )
+    assert built.schedules[0].boundaries() == listed

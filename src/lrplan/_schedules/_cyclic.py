@@ -460,6 +460,12 @@ class _TorchPhases(Schedule):
     def duration(self) -> float | None:
         return float(self.total)
 
+    def boundaries(self, until: float | None = None) -> list[float]:
+        """Where the anneal turns: the end of every phase but the last, within the run."""
+        u = math.inf if until is None else check_until("OneCycleLR", until)
+        phases: tuple[tuple[float, float, float, float], ...] = self._phases  # type: ignore[attr-defined]
+        return sorted({float(e) for e, *_ in phases[:-1] if 0 < e <= min(u, self.total)})
+
 
 # --------------------------------------------------------------------------- restarts
 
