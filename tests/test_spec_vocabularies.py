@@ -591,3 +591,17 @@ def test_lrplan_show_takes_hf_and_torch_names_without_torch(
     assert proc.returncode == 0, proc.stderr
     assert proc.stderr.strip().splitlines()[-1] == "torch attempts: []", proc.stderr
     assert shown in proc.stdout
+
+
+def test_a_transformers_function_name_points_to_its_scheduler_name() -> None:
+    """``get_cosine_schedule_with_warmup(...)`` in a spec says to write ``cosine(...)``;
+    the table behind it is transformers' own ``TYPE_TO_SCHEDULER_FUNCTION``, by name."""
+    transformers = pytest.importorskip("transformers.optimization")
+    from lrplan._schedules._hf import HF_FUNCTION_NAMES
+
+    theirs = {f.__name__: t.value for t, f in transformers.TYPE_TO_SCHEDULER_FUNCTION.items()}
+    assert theirs == HF_FUNCTION_NAMES
+    ours = {f.__name__: t.value for t, f in lp.TYPE_TO_SCHEDULER_FUNCTION.items()}
+    assert ours == HF_FUNCTION_NAMES
+    with pytest.raises(ValueError, match=r"write its scheduler name .*: cosine\(num_warmup_steps"):
+        lp.load("get_cosine_schedule_with_warmup(num_warmup_steps=1, num_training_steps=10)")

@@ -59,7 +59,7 @@ from typing import Any
 
 from lrplan import _schedules
 from lrplan._schedules import Duration, Schedule
-from lrplan._schedules._hf import HF_SCHEDULER_NAMES, hf_schedule
+from lrplan._schedules._hf import HF_FUNCTION_NAMES, HF_SCHEDULER_NAMES, hf_schedule
 from lrplan._schedules._torchnames import TORCH_NOT_IN_SPECS, TORCH_SPEC_NAMES
 
 __all__ = [
@@ -260,6 +260,13 @@ class _Evaluator:
     def _unknown_name(self, node: ast.AST, name: str) -> SpecError:
         if name in TORCH_NOT_IN_SPECS:
             return SpecError(f"torch's {name} {TORCH_NOT_IN_SPECS[name]}")
+        if name in HF_FUNCTION_NAMES:  # transformers' function: a spec names its schedule
+            hf = HF_FUNCTION_NAMES[name]
+            return SpecError(
+                f"{name} is transformers' function, which takes an optimizer; in a spec "
+                f"write its scheduler name with the same step arguments: "
+                f"{hf}(num_warmup_steps=..., num_training_steps=..., ...)"
+            )
         return self._reject(node, "name", _did_you_mean(name, self.names))
 
     def _binop(self, node: ast.BinOp, left: Any, right: Any) -> Any:

@@ -48,7 +48,7 @@ from ._shapes import Cosine, FiniteShape, Linear, Polynomial
 from ._timemaps import Shift
 from ._validate import check_int, check_real
 
-__all__ = ["HF_SCHEDULER_NAMES", "SchedulerType", "hf_schedule"]
+__all__ = ["HF_FUNCTION_NAMES", "HF_SCHEDULER_NAMES", "SchedulerType", "hf_schedule"]
 
 
 class SchedulerType(str, enum.Enum):
@@ -88,6 +88,24 @@ class SchedulerType(str, enum.Enum):
 #: The scheduler names of transformers' ``get_scheduler`` (:class:`SchedulerType`'s
 #: values), in transformers' order.
 HF_SCHEDULER_NAMES: tuple[str, ...] = tuple(m.value for m in SchedulerType)
+
+#: transformers' ``get_*`` function of each scheduler name (its
+#: ``TYPE_TO_SCHEDULER_FUNCTION``, by name; a test keeps the two in step). A spec
+#: names the scheduler, and an error points from the function to it.
+HF_FUNCTION_NAMES: dict[str, str] = {
+    "get_linear_schedule_with_warmup": "linear",
+    "get_cosine_schedule_with_warmup": "cosine",
+    "get_cosine_with_hard_restarts_schedule_with_warmup": "cosine_with_restarts",
+    "get_polynomial_decay_schedule_with_warmup": "polynomial",
+    "get_constant_schedule": "constant",
+    "get_constant_schedule_with_warmup": "constant_with_warmup",
+    "get_inverse_sqrt_schedule": "inverse_sqrt",
+    "get_reduce_on_plateau_schedule": "reduce_lr_on_plateau",
+    "get_cosine_with_min_lr_schedule_with_warmup": "cosine_with_min_lr",
+    "get_cosine_with_min_lr_schedule_with_warmup_lr_rate": "cosine_warmup_with_min_lr",
+    "get_wsd_schedule": "warmup_stable_decay",
+    "get_greedy_schedule": "greedy",
+}
 
 _WSD_TYPES = ("linear", "cosine", "1-sqrt")
 
