@@ -706,6 +706,33 @@ def test_non_persistent_buffers_are_restored() -> None:
     assert len(result.lrs) == 20 and model.seen.item() == 0.0
 
 
+def test_extra_state_is_restored() -> None:
+    """A module's own get_extra_state/set_extra_state (not tensors) comes back too."""
+
+    class Tally(nn.Module):
+        def __init__(self) -> None:
+            super().__init__()
+            self.lin = nn.Linear(4, 1)
+            self.calls = {"forward": 0}
+
+        def forward(self, x: torch.Tensor) -> torch.Tensor:
+            self.calls["forward"] += 1
+            out: torch.Tensor = self.lin(x)
+            return out
+
+        def get_extra_state(self) -> dict[str, int]:
+            return dict(self.calls)
+
+        def set_extra_state(self, state: dict[str, int]) -> None:
+            self.calls = dict(state)
+
+    model = Tally()
+    model.calls["forward"] = 7
+    opt = torch.optim.SGD(model.parameters(), lr=0.01)
+    result = lp.find_lr(model, opt, nn.MSELoss(), DataLoader(_data(), batch_size=16), num_steps=20)
+    assert len(result.lrs) == 20 and model.calls == {"forward": 7}
+
+
 class _TemperatureLoss(nn.Module):
     """A loss with a learnable parameter of its own: in the optimizer, not the model."""
 

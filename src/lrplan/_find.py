@@ -185,6 +185,8 @@ class _Snapshot:
     # (parameter, its copy, its gradient's copy): the model's and the optimizer's
     params: list[tuple[torch.Tensor, torch.Tensor, torch.Tensor | None]]
     modules: list[tuple[nn.Module, bool]]
+    # (module, a copy of its get_extra_state()): modules that define extra state
+    extra: list[tuple[nn.Module, Any]]
     state: dict[torch.Tensor, tuple[dict[str, Any], dict[str, Any], dict[str, Any]]]
     groups: list[tuple[dict[str, Any], dict[str, Any], dict[str, Any]]]
     scaler_state: dict[str, Any] | None
@@ -221,6 +223,11 @@ class _Snapshot:
                 for p in params.values()
             ],
             modules=[(m, m.training) for m in modules],
+            extra=[
+                (m, copy.deepcopy(m.get_extra_state()))
+                for m in modules
+                if type(m).get_extra_state is not nn.Module.get_extra_state
+            ],
             state={
                 p: (s, dict(s), {k: _saved(k, v) for k, v in s.items()})
                 for p, s in optimizer.state.items()
@@ -247,6 +254,8 @@ class _Snapshot:
             p.grad = grad
         for m, flag in self.modules:
             m.training = flag
+        for m, extra in self.extra:
+            m.set_extra_state(copy.deepcopy(extra))
         _put_back_dicts(self.groups)
         self.optimizer.param_groups[:] = [live for live, _, _ in self.groups]
         state = self.optimizer.state
