@@ -22,9 +22,9 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 import lrplan as lp
-from lrplan._schedules._hf import HF_SCHEDULER_NAMES, hf_schedule
+from lrplan._schedules._hf import HF_SCHEDULER_NAMES, HF_SPECIFIC_KWARGS, hf_schedule
 from lrplan._schedules._torchnames import TORCH_NOT_IN_SPECS, TORCH_SPEC_NAMES
-from lrplan._spec import _HF_SPECIFIC, SpecError, parse_spec
+from lrplan._spec import SpecError, parse_spec
 from test_cli import _CLI_WITHOUT_TORCH
 
 # --------------------------------------------------------------------------- transformers' names
@@ -132,8 +132,8 @@ VALUES = {
 
 @pytest.mark.parametrize("name", [n for n in HF_SCHEDULER_NAMES if n not in ("greedy",)])
 def test_the_spec_table_of_hf_keywords_matches_hf_schedule(name: str) -> None:
-    """``_HF_SPECIFIC`` (which keywords the spec lets through, for "did you mean") lists
-    exactly what hf_schedule accepts for each name."""
+    """``HF_SPECIFIC_KWARGS`` (which keywords the spec lets through, for "did you mean")
+    lists exactly what hf_schedule accepts for each name."""
     run = {"num_warmup_steps": 10, "num_training_steps": 100, "base_lr": 1e-3}
 
     def unexpected(kw: str) -> bool:
@@ -146,10 +146,10 @@ def test_the_spec_table_of_hf_keywords_matches_hf_schedule(name: str) -> None:
         return False
 
     if name == "reduce_lr_on_plateau":
-        assert _HF_SPECIFIC[name] == ()
+        assert HF_SPECIFIC_KWARGS[name] == ()
         return
     for kw in VALUES:
-        assert unexpected(kw) == (kw not in _HF_SPECIFIC[name]), (name, kw)
+        assert unexpected(kw) == (kw not in HF_SPECIFIC_KWARGS[name]), (name, kw)
 
 
 def test_hf_names_take_keywords_only() -> None:

@@ -59,7 +59,12 @@ from typing import Any
 
 from lrplan import _schedules
 from lrplan._schedules import Duration, Schedule
-from lrplan._schedules._hf import HF_FUNCTION_NAMES, HF_SCHEDULER_NAMES, hf_schedule
+from lrplan._schedules._hf import (
+    HF_FUNCTION_NAMES,
+    HF_SCHEDULER_NAMES,
+    HF_SPECIFIC_KWARGS,
+    hf_schedule,
+)
 from lrplan._schedules._torchnames import TORCH_NOT_IN_SPECS, TORCH_SPEC_NAMES
 
 __all__ = [
@@ -85,29 +90,6 @@ _MAX_INT_BITS = 1024
 
 #: The arguments every transformers name takes (see :func:`lrplan.hf_schedule`).
 _HF_COMMON = ("num_warmup_steps", "num_training_steps", "base_lr")
-#: transformers' ``scheduler_specific_kwargs`` of each name, as ``hf_schedule`` checks
-#: them (tests/test_spec.py checks that the two agree).
-_HF_SPECIFIC: dict[str, tuple[str, ...]] = {
-    "linear": (),
-    "cosine": ("num_cycles",),
-    "cosine_with_restarts": ("num_cycles",),
-    "polynomial": ("lr_end", "power"),
-    "constant": (),
-    "constant_with_warmup": (),
-    "inverse_sqrt": ("timescale",),
-    "reduce_lr_on_plateau": (),
-    "cosine_with_min_lr": ("num_cycles", "min_lr", "min_lr_rate"),
-    "cosine_warmup_with_min_lr": ("num_cycles", "min_lr", "min_lr_rate", "warmup_lr_rate"),
-    "warmup_stable_decay": (
-        "num_decay_steps",
-        "num_stable_steps",
-        "warmup_type",
-        "decay_type",
-        "min_lr_ratio",
-        "num_cycles",
-    ),
-    "greedy": (),
-}
 
 _ARITHMETIC: dict[type[ast.operator], Callable[[Any, Any], Any]] = {
     ast.Add: operator.add,
@@ -156,7 +138,7 @@ def _hf_callee(name: str) -> _Callee:
         return hf_schedule(name, **kwargs)
 
     build.__name__ = name
-    return _Callee(build, (*_HF_COMMON, *_HF_SPECIFIC[name]), positional=False)
+    return _Callee(build, (*_HF_COMMON, *HF_SPECIFIC_KWARGS[name]), positional=False)
 
 
 def _allowed_names() -> Mapping[str, Callable[..., Any]]:

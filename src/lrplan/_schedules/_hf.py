@@ -48,7 +48,13 @@ from ._shapes import Cosine, FiniteShape, Linear, Polynomial
 from ._timemaps import Shift
 from ._validate import check_int, check_real
 
-__all__ = ["HF_FUNCTION_NAMES", "HF_SCHEDULER_NAMES", "SchedulerType", "hf_schedule"]
+__all__ = [
+    "HF_FUNCTION_NAMES",
+    "HF_SCHEDULER_NAMES",
+    "HF_SPECIFIC_KWARGS",
+    "SchedulerType",
+    "hf_schedule",
+]
 
 
 class SchedulerType(str, enum.Enum):
@@ -88,6 +94,30 @@ class SchedulerType(str, enum.Enum):
 #: The scheduler names of transformers' ``get_scheduler`` (:class:`SchedulerType`'s
 #: values), in transformers' order.
 HF_SCHEDULER_NAMES: tuple[str, ...] = tuple(m.value for m in SchedulerType)
+
+#: The ``scheduler_specific_kwargs`` each name accepts: :func:`hf_schedule` refuses
+#: any other, and the spec parser offers them for "did you mean".
+HF_SPECIFIC_KWARGS: dict[str, tuple[str, ...]] = {
+    "linear": (),
+    "cosine": ("num_cycles",),
+    "cosine_with_restarts": ("num_cycles",),
+    "polynomial": ("lr_end", "power"),
+    "constant": (),
+    "constant_with_warmup": (),
+    "inverse_sqrt": ("timescale",),
+    "reduce_lr_on_plateau": (),
+    "cosine_with_min_lr": ("num_cycles", "min_lr", "min_lr_rate"),
+    "cosine_warmup_with_min_lr": ("num_cycles", "min_lr", "min_lr_rate", "warmup_lr_rate"),
+    "warmup_stable_decay": (
+        "num_decay_steps",
+        "num_stable_steps",
+        "warmup_type",
+        "decay_type",
+        "min_lr_ratio",
+        "num_cycles",
+    ),
+    "greedy": (),
+}
 
 #: transformers' ``get_*`` function of each scheduler name (its
 #: ``TYPE_TO_SCHEDULER_FUNCTION``, by name; a test keeps the two in step). A spec
@@ -355,7 +385,8 @@ def _need_base_lr(name: str, base_lr: float | None, why: str) -> float:
     return float(check_real(name, "base_lr", base_lr, lo=0.0, lo_open=True))
 
 
-def _check_kwargs(name: str, kwargs: Mapping[str, Any], accepted: tuple[str, ...]) -> None:
+def _check_kwargs(name: str, kwargs: Mapping[str, Any]) -> None:
+    accepted = HF_SPECIFIC_KWARGS[name]
     extra = sorted(set(kwargs) - set(accepted))
     if extra:
         ok = ", ".join(accepted) if accepted else "none"
@@ -494,15 +525,15 @@ def _multipliers(
 ) -> Schedule:
     """The multipliers of ``name`` (a closed-form name) over an endless time axis."""
     if name == "constant":
-        _check_kwargs(name, kw, ())
+        _check_kwargs(name, kw)
         return Constant(value=1.0)
     w = _steps(name, "num_warmup_steps", num_warmup_steps)
     warm = _hf_warmup(w)
     if name == "constant_with_warmup":
-        _check_kwargs(name, kw, ())
+        _check_kwargs(name, kw)
         return _join([(w, warm), (0, Constant(value=1.0))])
     if name == "inverse_sqrt":
-        _check_kwargs(name, kw, ("timescale",))
+        _check_kwargs(name, kw)
         tau = kw.get("timescale")
         tau = (
             (w or 10_000) if tau is None else check_real(name, "timescale", tau, lo=0, lo_open=True)
@@ -513,19 +544,19 @@ def _multipliers(
     n = _steps(name, "num_training_steps", num_training_steps)
     d = max(1, n - w)  # transformers' decay length, max(1, N - W)
     if name == "linear":
-        _check_kwargs(name, kw, ())
+        _check_kwargs(name, kw)
         decay: Schedule = Linear(steps=n - w, start=1.0, end=0.0) if n > w else Constant(value=0.0)
         return _join([(w, warm), (0, decay)])
     if name == "cosine":
-        _check_kwargs(name, kw, ("num_cycles",))
+        _check_kwargs(name, kw)
         c = check_real(name, "num_cycles", kw.get("num_cycles", 0.5))
         return _join([(w, warm), (0, _periodic_cosine(d, c))])
     if name == "cosine_with_restarts":
-        _check_kwargs(name, kw, ("num_cycles",))
+        _check_kwargs(name, kw)
         c = check_real(name, "num_cycles", kw.get("num_cycles", 1), lo=0.0)
         return _join([(w, warm), (0, _HFHardRestarts(steps=d, cycles=c))])
     if name == "polynomial":
-        _check_kwargs(name, kw, ("lr_end", "power"))
+        _check_kwargs(name, kw)
         lr_end = check_real(name, "lr_end", kw.get("lr_end", 1e-7), lo=0.0)
         power = check_real(name, "power", kw.get("power", 1.0), lo=0.0, lo_open=True)
         lr_init = _need_base_lr(name, base_lr, "lr_end")
@@ -539,12 +570,12 @@ def _multipliers(
         )
         return _join([(w, warm), (0, decay)])
     if name == "cosine_with_min_lr":
-        _check_kwargs(name, kw, ("num_cycles", "min_lr", "min_lr_rate"))
+        _check_kwargs(name, kw)
         c = check_real(name, "num_cycles", kw.get("num_cycles", 0.5))
         r = _min_lr_rate(name, base_lr, kw.get("min_lr"), kw.get("min_lr_rate"))
         return _join([(w, warm), (0, _periodic_cosine(d, c, end=r))])
     # cosine_warmup_with_min_lr
-    _check_kwargs(name, kw, ("num_cycles", "min_lr", "min_lr_rate", "warmup_lr_rate"))
+    _check_kwargs(name, kw)
     c = check_real(name, "num_cycles", kw.get("num_cycles", 0.5))
     r = _min_lr_rate(name, base_lr, kw.get("min_lr"), kw.get("min_lr_rate"))
     wr = kw.get("warmup_lr_rate")
@@ -558,18 +589,7 @@ def _multipliers(
 
 def _wsd(w: int, num_training_steps: Any, kw: dict[str, Any]) -> Schedule:
     name = "warmup_stable_decay"
-    _check_kwargs(
-        name,
-        kw,
-        (
-            "num_decay_steps",
-            "num_stable_steps",
-            "warmup_type",
-            "decay_type",
-            "min_lr_ratio",
-            "num_cycles",
-        ),
-    )
+    _check_kwargs(name, kw)
     if "num_decay_steps" not in kw:
         raise TypeError(
             f"{name} requires num_decay_steps (in scheduler_specific_kwargs), "
