@@ -21,7 +21,6 @@ deliberate difference.
 from __future__ import annotations
 
 import math
-import numbers
 import types
 from collections import Counter
 from collections.abc import Callable, Iterable, Mapping, Sequence
@@ -47,6 +46,7 @@ from ._schedules._torchnames import (
     polynomial_lr,
     step_lr,
 )
+from ._schedules._validate import check_whole
 
 __all__ = [
     "ConstantLR",
@@ -62,21 +62,6 @@ __all__ = [
 
 
 # --------------------------------------------------------------------------- validation helpers
-
-
-def _integral(owner: str, name: str, value: Any, *, lo: int) -> int:
-    """An int ``>= lo``; integral floats (``5.0``) and numpy integers are accepted."""
-    if isinstance(value, bool) or not isinstance(value, numbers.Real):
-        raise TypeError(f"{owner}: {name} must be an integer, got {type(value).__name__} {value!r}")
-    if isinstance(value, numbers.Integral):
-        v = int(value)
-    elif math.isfinite(float(value)) and float(value).is_integer():
-        v = int(float(value))
-    else:
-        raise TypeError(f"{owner}: {name} must be an integer, got {value!r}")
-    if v < lo:
-        raise ValueError(f"{owner}: {name} must be an integer >= {lo}, got {value!r}")
-    return v
 
 
 def _plain(value: Any) -> Any:
@@ -466,7 +451,7 @@ class StepLR(_TorchRecursion, _torch.StepLR):
         last_epoch: int = -1,
         verbose: bool | str = False,
     ) -> None:
-        self.step_size = _integral("StepLR", "step_size", step_size, lo=1)
+        self.step_size = check_whole("StepLR", "step_size", step_size, lo=1)
         self.gamma = check_real("StepLR", "gamma", gamma, lo=0.0)
         super().__init__(optimizer, last_epoch, verbose)
 
@@ -511,7 +496,7 @@ class MultiStepLR(_TorchRecursion, _torch.MultiStepLR):
                 f"{owner}: milestones must be an iterable of integers, got "
                 f"{type(milestones).__name__}"
             )
-        ms = [_integral(owner, f"milestones[{i}]", m, lo=0) for i, m in enumerate(milestones)]
+        ms = [check_whole(owner, f"milestones[{i}]", m, lo=0) for i, m in enumerate(milestones)]
         self.milestones: Counter[int] = Counter(ms)
         self.gamma = check_real(owner, "gamma", gamma, lo=0.0)
         super().__init__(optimizer, last_epoch, verbose)
@@ -570,7 +555,7 @@ class ConstantLR(_TorchRecursion, _torch.ConstantLR):
                 "lrplan.Join)"
             )
         self.factor = f
-        self.total_iters = _integral(owner, "total_iters", total_iters, lo=1)
+        self.total_iters = check_whole(owner, "total_iters", total_iters, lo=1)
         super().__init__(optimizer, last_epoch, verbose)
 
     def _make_schedule(self, group_index: int, base: float) -> Schedule:
@@ -655,7 +640,7 @@ class LinearLR(_TorchRecursion, _torch.LinearLR):
             )
         self.start_factor = s
         self.end_factor = e
-        self.total_iters = _integral(owner, "total_iters", total_iters, lo=1)
+        self.total_iters = check_whole(owner, "total_iters", total_iters, lo=1)
         super().__init__(optimizer, last_epoch, verbose)
 
     def _make_schedule(self, group_index: int, base: float) -> Schedule:
@@ -729,7 +714,7 @@ class PolynomialLR(_TorchRecursion, _torch.PolynomialLR):
         last_epoch: int = -1,
         verbose: bool | str = False,
     ) -> None:
-        self.total_iters = _integral("PolynomialLR", "total_iters", total_iters, lo=1)
+        self.total_iters = check_whole("PolynomialLR", "total_iters", total_iters, lo=1)
         self.power = check_real("PolynomialLR", "power", power, lo=0.0)
         super().__init__(optimizer, last_epoch, verbose)
 

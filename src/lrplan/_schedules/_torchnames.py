@@ -36,9 +36,6 @@ in its own class's docstring.
 
 from __future__ import annotations
 
-import math
-import numbers
-import operator
 from collections.abc import Callable, Iterable
 from typing import Any
 
@@ -46,7 +43,7 @@ from ._core import Constant, Join, Schedule
 from ._cyclic import CYCLIC_MODES, CosineRestarts, Cyclic, _TorchPhases
 from ._shapes import Cosine, Exponential, Linear, MultiStep, Polynomial, Step
 from ._time import is_unresolved
-from ._validate import check_real
+from ._validate import check_real, check_whole
 
 __all__ = [
     "TORCH_NOT_IN_SPECS",
@@ -243,24 +240,14 @@ def one_cycle_lr(
 
 
 def _whole(owner: str, name: str, value: Any, *, lo: int) -> int:
-    """An int ``>= lo``; integral floats (``1e3``) are accepted."""
+    """:func:`check_whole`, after pointing a duration (``epochs(1)``) to lrplan's names."""
     if is_unresolved(value):
         raise TypeError(
             f"{owner}: {name} must be a number of steps, got {value!r}; torch's names take "
             "steps, as torch does (epochs() and fraction() work with lrplan's own names, "
             "e.g. Step(step_size=epochs(30)))"
         )
-    if isinstance(value, bool) or not isinstance(value, numbers.Real):
-        raise TypeError(f"{owner}: {name} must be an integer, got {type(value).__name__} {value!r}")
-    if isinstance(value, numbers.Integral):
-        v = operator.index(value)
-    elif math.isfinite(float(value)) and float(value).is_integer():
-        v = int(float(value))
-    else:
-        raise TypeError(f"{owner}: {name} must be an integer, got {value!r}")
-    if v < lo:
-        raise ValueError(f"{owner}: {name} must be an integer >= {lo}, got {value!r}")
-    return v
+    return check_whole(owner, name, value, lo=lo)
 
 
 def _flag(owner: str, name: str, value: Any) -> bool:

@@ -10,7 +10,7 @@ import math
 import numbers
 from typing import Any
 
-__all__ = ["check_int", "check_real"]
+__all__ = ["check_int", "check_real", "check_whole"]
 
 
 def check_real(
@@ -66,5 +66,24 @@ def check_int(owner: str, name: str, value: Any, *, lo: int | None = None) -> in
         raise TypeError(f"{owner}: {name} must be an integer, got {type(value).__name__} {value!r}")
     v = int(value)
     if lo is not None and v < lo:
+        raise ValueError(f"{owner}: {name} must be an integer >= {lo}, got {value!r}")
+    return v
+
+
+def check_whole(owner: str, name: str, value: Any, *, lo: int) -> int:
+    """Return ``value`` as a Python int ``>= lo``, or raise TypeError/ValueError.
+
+    Unlike :func:`check_int`, an integral float (``5.0``, ``1e3``) is accepted, as
+    torch's integer arguments accept one; numpy integers are too.
+    """
+    if isinstance(value, bool) or not isinstance(value, numbers.Real):
+        raise TypeError(f"{owner}: {name} must be an integer, got {type(value).__name__} {value!r}")
+    if isinstance(value, numbers.Integral):
+        v = int(value)
+    elif math.isfinite(float(value)) and float(value).is_integer():
+        v = int(float(value))
+    else:
+        raise TypeError(f"{owner}: {name} must be an integer, got {value!r}")
+    if v < lo:
         raise ValueError(f"{owner}: {name} must be an integer >= {lo}, got {value!r}")
     return v
