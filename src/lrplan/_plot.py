@@ -822,6 +822,13 @@ def scheduler_view(obj: Any) -> SchedulerView | None:
     return SchedulerView(named, units, ylabel, float(obj.last_epoch))
 
 
+def _wrapped(obj: Any) -> Any:
+    """The scheduler a warmup wrapper (``Warmup``, ``GradualWarmupScheduler``) hands
+    off to, named by its class's ``_inner_name``; None for any other scheduler."""
+    inner_name = getattr(type(obj), "_inner_name", None)
+    return getattr(obj, inner_name, None) if isinstance(inner_name, str) else None
+
+
 def _partial_reason(obj: Any) -> str | None:
     """Why the schedules of scheduler ``obj`` miss values its steps write; None if not.
 
@@ -836,8 +843,7 @@ def _partial_reason(obj: Any) -> str | None:
         >>> _partial_reason(lp.Warmup(lp.StepLR(opt, step_size=5), steps=3))
         'its schedules hold only the warmup; StepLR writes the steps after it'
     """
-    inner_name = getattr(type(obj), "_inner_name", None)  # the warmup wrappers' inner
-    inner = getattr(obj, inner_name, None) if isinstance(inner_name, str) else None
+    inner = _wrapped(obj)
     if inner is not None:
         return (
             f"its schedules hold only the warmup; {type(inner).__name__} writes the steps after it"
@@ -893,8 +899,7 @@ def _run_length(obj: Any) -> float | None:
         >>> _run_length(torch.optim.lr_scheduler.CosineAnnealingLR(opt, T_max=40))
         80.0
     """
-    inner_name = getattr(type(obj), "_inner_name", None)
-    inner = getattr(obj, inner_name, None) if isinstance(inner_name, str) else None
+    inner = _wrapped(obj)
     if inner is not None:
         rest = _run_length(inner)
         return None if rest is None else float(obj._at) + rest
