@@ -442,6 +442,15 @@ class ScheduleDriven(LRScheduler):
         """The pure schedule for param group ``group_index`` whose base value is ``base``."""
         raise NotImplementedError
 
+    def _schedules_gap(self) -> str | None:
+        """Why :attr:`schedules` miss values this scheduler's steps write, or None.
+
+        None (here) means the schedules are the scheduler's whole closed form, so plots
+        draw them; a subclass that writes more (a wrapped scheduler after a warmup,
+        random noise) says what, and plots simulate a copy instead.
+        """
+        return None
+
     def _extra_state(self) -> dict[str, Any]:
         """Subclass state beyond the step (plain data only)."""
         return {}

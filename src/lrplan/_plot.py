@@ -832,10 +832,10 @@ def _wrapped(obj: Any) -> Any:
 def _partial_reason(obj: Any) -> str | None:
     """Why the schedules of scheduler ``obj`` miss values its steps write; None if not.
 
-    * lrplan's ``Warmup`` and ``GradualWarmupScheduler`` hold only their warmup ramp
-      as schedules; the scheduler they wrap writes every later step.
-    * timm's schedulers (``noise_range_t``) add seeded random noise to the schedule
-      when it is on, and multiply by a group's ``lr_scale`` where it has one.
+    Each lrplan scheduler says so itself (``_schedules_gap``): ``Warmup`` and
+    ``GradualWarmupScheduler`` hold only their warmup ramp, the scheduler they wrap
+    writing every later step; timm's add seeded random noise (``noise_range_t``) and
+    a group's ``lr_scale``.
 
     Example:
         >>> import torch, lrplan as lp
@@ -843,17 +843,9 @@ def _partial_reason(obj: Any) -> str | None:
         >>> _partial_reason(lp.Warmup(lp.StepLR(opt, step_size=5), steps=3))
         'its schedules hold only the warmup; StepLR writes the steps after it'
     """
-    inner = _wrapped(obj)
-    if inner is not None:
-        return (
-            f"its schedules hold only the warmup; {type(inner).__name__} writes the steps after it"
-        )
-    if hasattr(obj, "noise_range_t"):  # a timm scheduler
-        if obj.noise_range_t is not None:
-            return "its random lr noise, noise_range_t, is not in its schedules"
-        if any("lr_scale" in g for g in obj.optimizer.param_groups):
-            return "its param groups' lr_scale is not in its schedules"
-    return None
+    gap = getattr(obj, "_schedules_gap", None)
+    reason: str | None = gap() if callable(gap) else None
+    return reason
 
 
 def _closed_form_view(obj: Any, where: str) -> SchedulerView:

@@ -104,6 +104,13 @@ class _HandOff(ScheduleDriven):
     def _inner(self) -> Any:
         return getattr(self, self._inner_name)
 
+    def _schedules_gap(self) -> str | None:
+        inner = self._inner
+        if inner is None:
+            return None
+        name = type(inner).__name__
+        return f"its schedules hold only the warmup; {name} writes the steps after it"
+
     def _lrs(self) -> list[float]:
         return read_floats(self.optimizer.param_groups, "lr")
 

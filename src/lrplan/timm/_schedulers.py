@@ -275,6 +275,13 @@ class TimmScheduler(ScheduleDriven):
         if self.t_in_epochs:
             self.set_step(check_time(f"{type(self).__name__}.step", epoch))
 
+    def _schedules_gap(self) -> str | None:
+        if self.noise_range_t is not None:
+            return "its random lr noise, noise_range_t, is not in its schedules"
+        if any("lr_scale" in g for g in self.optimizer.param_groups):
+            return "its param groups' lr_scale is not in its schedules"
+        return None
+
     def step_update(self, num_updates: int, metric: Any = None) -> None:
         """timm's per-update call: the time becomes ``num_updates`` unless ``t_in_epochs``."""
         self.metric = metric
